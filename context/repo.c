@@ -1,0 +1,119 @@
+/*
+ * repo.c - finding the repository root and the place for Loom's own files.
+ *
+ * Loom's data lives in ROOT/.loom/, which carries its own .gitignore ("*") so
+ * that git never reports it. When ROOT cannot be written (a read-only checkout)
+ * the index goes to the user's cache directory under a name derived from the
+ * root path, and the user is told where.
+ */
+#include "context/repo.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/fs.h"
+#include "core/gitx.h"
+#include "core/log.h"
+
+static char *cache_dir_for(const char *root)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *base, *dir;
+	unsigned long long h = 1469598103934665603ull;
+	const char *p, *name = strrchr(root, '/');
+
+	for (p = root; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	if (xdg && *xdg == '/')
+		base = xasprintf("%s/loom", xdg);
+	else if (home && *home)
+		base = xasprintf("%s/.cache/loom", home);
+	else
+		base = xasprintf("/tmp/loom-cache-%ld", (long)getuid());
+	dir = xasprintf("%s/%s-%016llx", base, name && name[1] ? name + 1 : "root", h);
+	free(base);
+	return dir;
+}
+
+static int setup_loom_dir(struct repo *r, struct error *e)
+{
+	char *ign;
+	FILE *f;
+
+	r->conf_dir = fs_join(r->root, ".loom");
+	if (fs_is_dir(r->conf_dir) ? fs_dir_writable(r->conf_dir)
+				   : (mkdir(r->conf_dir, 0755) == 0)) {
+		r->loom_dir = xstrdup(r->conf_dir);
+		ign = fs_join(r->loom_dir, ".gitignore");
+		if (access(ign, F_OK) != 0 && (f = fopen(ign, "w"))) {
+			fputs("# written by loom: keep the index out of git\n*\n", f);
+			fclose(f);
+		}
+		free(ign);
+	} else {
+		r->loom_dir = cache_dir_for(r->root);
+		r->in_cache = 1;
+		if (fs_mkdir_p(r->loom_dir, 0700, e) < 0)
+			return error_prefix(e, "repository is read-only and the cache is unusable");
+		log_note("'%s' is read-only; the index is kept in '%s'", r->root, r->loom_dir);
+	}
+	r->db_path = fs_join(r->loom_dir, "index.db");
+	return 0;
+}
+
+int repo_open(const char *path, struct repo *r, struct error *e)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	int rc;
+
+	*r = (struct repo)REPO_INIT;
+	if (stat(path, &st) < 0)
+		return error_errno(e, "cannot open repository '%s'", path);
+	if (!S_ISDIR(st.st_mode))
+		return error_set(e, "'%s' is not a directory", path);
+	if (!realpath(path, real))
+		return error_errno(e, "cannot resolve '%s'", path);
+	gitx_init();
+	rc = git_repository_open_ext(&r->git, real, 0, NULL);
+	if (rc == 0) {
+		const char *wd = git_repository_workdir(r->git);
+		size_t n;
+		if (!wd) {
+			repo_close(r);
+			return error_set(e, "'%s' is a bare repository: loom needs a work tree", path);
+		}
+		r->root = xstrdup(wd);
+		n = strlen(r->root);
+		while (n > 1 && r->root[n - 1] == '/')
+			r->root[--n] = '\0';
+	} else if (rc == GIT_ENOTFOUND) {
+		r->git = NULL;
+		r->root = xstrdup(real);
+	} else {
+		gitx_error(e, "cannot open the git repository");
+		repo_close(r);
+		return -1;
+	}
+	if (setup_loom_dir(r, e) < 0) {
+		repo_close(r);
+		return -1;
+	}
+	return 0;
+}
+
+void repo_close(struct repo *r)
+{
+	if (r->git)
+		git_repository_free(r->git);
+	free(r->root);
+	free(r->loom_dir);
+	free(r->db_path);
+	free(r->conf_dir);
+	*r = (struct repo)REPO_INIT;
+}
