@@ -32,6 +32,7 @@ static const char schema_sql[] =
 	"CREATE TABLE files("
 	" id INTEGER PRIMARY KEY,"
 	" path TEXT NOT NULL UNIQUE,"
+	" name TEXT NOT NULL,"             /* basename, for mentions and import lookups */
 	" size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,"
 	" ino INTEGER NOT NULL,"
 	" hash BLOB,"                      /* git blob id of the indexed content */
@@ -42,6 +43,8 @@ static const char schema_sql[] =
 	" flags INTEGER NOT NULL DEFAULT 0," /* DBF_* */
 	" skip TEXT);"                       /* why the content is not indexed */
 	"CREATE TABLE history(path TEXT PRIMARY KEY, age INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX files_name ON files(name);"
+	"CREATE INDEX files_dirty ON files(id) WHERE git & 30 != 0;" /* see DBGIT_* */
 	"CREATE TABLE chunks(id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL,"
 	" start_line INTEGER NOT NULL, end_line INTEGER NOT NULL);"
 	"CREATE INDEX chunks_file ON chunks(file_id);"
@@ -56,8 +59,9 @@ static const char schema_sql[] =
 	"CREATE TABLE stash(hash BLOB PRIMARY KEY, content BLOB NOT NULL);"
 	"CREATE VIRTUAL TABLE fts_body USING fts5(text, tokenize='loom', content='', detail=full);"
 	"CREATE VIRTUAL TABLE fts_path USING fts5(path, tokenize='loom');"
-	"CREATE TABLE queries(id INTEGER PRIMARY KEY, created INTEGER NOT NULL,"
-	" task TEXT NOT NULL, json TEXT NOT NULL);";
+	"CREATE TABLE queries(id TEXT PRIMARY KEY, seq INTEGER NOT NULL, created INTEGER NOT NULL,"
+	" json TEXT NOT NULL);"
+	"CREATE INDEX queries_seq ON queries(seq);";
 
 int db_is_corrupt(int rc)
 {
@@ -145,16 +149,35 @@ static int open_raw(struct repo *r, struct db *d, int *version, int *rc)
 	if (*rc != SQLITE_ROW)
 		return -1;
 	*rc = SQLITE_OK;
+	if (*version == 0) {
+		/* a file with tables but no version is not one of ours */
+		*rc = sqlite3_prepare_v2(d->h, "SELECT count(*) FROM sqlite_master", -1, &st, NULL);
+		if (*rc != SQLITE_OK)
+			return -1;
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0)
+			*version = -1;
+		*rc = sqlite3_finalize(st);
+		if (*rc != SQLITE_OK)
+			return -1;
+	}
 	return 0;
 }
 
+/* Creates the schema unless another process did so first (checked under the write lock). */
 static int create_schema(struct db *d, struct error *e)
 {
+	sqlite3_stmt *st;
 	char *sql;
-	int r;
+	int r, version = 0;
 
-	if (db_exec(d, "PRAGMA journal_mode=WAL", e) < 0 || db_exec(d, "BEGIN", e) < 0)
+	if (db_exec(d, "PRAGMA journal_mode=WAL", e) < 0 || db_exec(d, "BEGIN IMMEDIATE", e) < 0)
 		return -1;
+	st = db_prepare(d, "PRAGMA user_version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version == DB_SCHEMA_VERSION)
+		return db_exec(d, "COMMIT", e);
 	sql = xasprintf("%s PRAGMA user_version=%d;", schema_sql, DB_SCHEMA_VERSION);
 	r = db_exec(d, sql, e);
 	free(sql);
@@ -162,7 +185,8 @@ static int create_schema(struct db *d, struct error *e)
 		r = db_exec(d, "INSERT INTO fts_body(fts_body, rank) VALUES('pgsz', 4050);"
 			       "INSERT INTO fts_body(fts_body, rank) VALUES('automerge', 8);"
 			       "INSERT INTO fts_body(fts_body, rank) VALUES('crisismerge', 64);"
-			       "INSERT INTO fts_body(fts_body, rank) VALUES('hashsize', 8388608);", e);
+			       "INSERT INTO fts_body(fts_body, rank) VALUES('hashsize', 8388608);",
+			    e);
 	if (r == 0)
 		r = db_exec(d, "COMMIT", e);
 	else
@@ -186,7 +210,9 @@ int db_open(struct repo *r, struct db *d, struct error *e)
 		if (attempt)
 			return error_set(e, "cannot open index database '%s': %s", r->db_path,
 					 sqlite3_errstr(rc));
-		if (rc == SQLITE_OK)
+		if (rc == SQLITE_OK && version < 0)
+			log_note("'%s' is not a loom index database; rebuilding it", r->db_path);
+		else if (rc == SQLITE_OK)
 			log_note("index database was built by another loom version (schema %d, "
 				 "this one uses %d); rebuilding",
 				 version, DB_SCHEMA_VERSION);

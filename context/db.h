@@ -18,6 +18,10 @@ enum {
 	DBGIT_UNTRACKED = 8,
 	DBGIT_CONFLICT = 16,
 };
+/* The bits of the git_modified rule; SQL in db.c and query.c spells it as 30. */
+#define DBGIT_DIRTY 30
+_Static_assert(DBGIT_DIRTY == (DBGIT_MODIFIED | DBGIT_STAGED | DBGIT_UNTRACKED | DBGIT_CONFLICT),
+	       "DBGIT_DIRTY must match the literal used in SQL");
 
 /* files.flags bits: why a file is penalised */
 enum {

@@ -344,8 +344,8 @@ static void writer_init(struct writer *w)
 	w->tf = token_tf_new();
 	buf_init(&w->terms, 0);
 	w->ins_file = db_prepare(d, "INSERT INTO files(path, size, mtime_ns, ctime_ns, ino, hash,"
-				    " git, lang, lines, tokens, flags, skip)"
-				    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+				    " git, lang, lines, tokens, flags, skip, name)"
+				    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)");
 	w->upd_file = db_prepare(d, "UPDATE files SET size=?2, mtime_ns=?3, ctime_ns=?4, ino=?5,"
 				    " hash=?6, git=?7, lang=?8, lines=?9, tokens=?10, flags=?11,"
 				    " skip=?12 WHERE id=?1");
@@ -606,10 +606,13 @@ static int write_work(struct writer *w, const struct scan *s, struct work *wk)
 	if (w->fts_lost)
 		return 0;
 	st = wk->old ? w->upd_file : w->ins_file;
-	if (wk->old)
+	if (wk->old) {
 		sqlite3_bind_int64(st, 1, wk->old->id);
-	else
+	} else {
+		const char *slash = strrchr(sf->path, '/');
 		sqlite3_bind_text(st, 1, sf->path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 13, slash ? slash + 1 : sf->path, -1, SQLITE_STATIC);
+	}
 	bind_stat(st, sf);
 	if (wk->has_hash && !wk->skip)
 		sqlite3_bind_blob(st, 6, wk->hash.id, GIT_OID_RAWSZ, SQLITE_STATIC);
@@ -961,5 +964,59 @@ int index_refresh(struct repo *r, struct db *d, const struct index_opts *o,
 	}
 	db_unlock(d);
 	st->seconds = (double)(fs_now_ns() - t0) / 1e9;
+	return rc;
+}
+
+int index_verify(struct repo *r, struct db *d, struct error *e)
+{
+	static const char *const counts[][2] = {
+		{"SELECT count(*) FROM chunks", "SELECT count(*) FROM fts_body_docsize"},
+		{"SELECT count(*) FROM files", "SELECT count(*) FROM fts_path"},
+	};
+	struct scan s = SCAN_INIT;
+	sqlite3_stmt *st;
+	size_t i = 0, k;
+	int rc = 0;
+
+	st = db_prepare(d, "PRAGMA quick_check");
+	if (sqlite3_step(st) != SQLITE_ROW || strcmp((const char *)sqlite3_column_text(st, 0), "ok"))
+		rc = error_set(e, "index database: %s", sqlite3_column_text(st, 0)
+						     ? (const char *)sqlite3_column_text(st, 0)
+						     : sqlite3_errmsg(d->h));
+	sqlite3_finalize(st);
+	if (rc == 0 && (db_exec(d, "INSERT INTO fts_body(fts_body) VALUES('integrity-check')", e) < 0 ||
+			db_exec(d, "INSERT INTO fts_path(fts_path) VALUES('integrity-check')", e) < 0))
+		rc = -1;
+	for (k = 0; rc == 0 && k < sizeof(counts) / sizeof(counts[0]); k++) {
+		int64_t a = -1, b = -2;
+		st = db_prepare(d, counts[k][0]);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			a = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		st = db_prepare(d, counts[k][1]);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			b = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (a != b)
+			rc = error_set(e, "'%s' gives %lld but '%s' gives %lld", counts[k][0],
+				       (long long)a, counts[k][1], (long long)b);
+	}
+	if (rc == 0 && scan_run(r, &s, 0, e) < 0)
+		rc = -1;
+	if (rc == 0) {
+		st = db_prepare(d, "SELECT path FROM files ORDER BY path");
+		while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+			const char *p = (const char *)sqlite3_column_text(st, 0);
+			if (i >= s.n || strcmp(s.v[i].path, p))
+				rc = error_set(e, "the index lists '%s', the work tree %s%s%s", p,
+					       i < s.n ? "'" : "", i < s.n ? s.v[i].path : "nothing more",
+					       i < s.n ? "'" : "");
+			i++;
+		}
+		sqlite3_finalize(st);
+		if (rc == 0 && i != s.n)
+			rc = error_set(e, "the work tree has '%s', which the index lacks", s.v[i].path);
+	}
+	scan_release(&s);
 	return rc;
 }

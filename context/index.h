@@ -45,6 +45,14 @@ int index_refresh(struct repo *r, struct db *d, const struct index_opts *o,
 		  struct index_stats *st, struct error *e);
 
 /*
+ * Checks the index against itself and the work tree: SQLite's quick_check, the
+ * full-text indexes' integrity-check, chunk and path row counts, and that the
+ * files table lists exactly the files a scan finds now. -1 with e on the first
+ * problem. Meant for tests and for users who suspect damage.
+ */
+int index_verify(struct repo *r, struct db *d, struct error *e);
+
+/*
  * The stem an import target is looked up by: its last path or module component
  * without extension ("linux/list.h" -> "list", "a.b.c" -> "c", "./util.js" ->
  * "util", "crate::net::tcp" -> "tcp"). Written into buf (size n); returns buf.

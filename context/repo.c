@@ -46,8 +46,9 @@ static int setup_loom_dir(struct repo *r, struct error *e)
 	FILE *f;
 
 	r->conf_dir = fs_join(r->root, ".loom");
-	if (fs_is_dir(r->conf_dir) ? fs_dir_writable(r->conf_dir)
-				   : (mkdir(r->conf_dir, 0755) == 0)) {
+	/* mkdir first: two loom processes may race to create it */
+	if ((mkdir(r->conf_dir, 0755) == 0 || errno == EEXIST) && fs_is_dir(r->conf_dir) &&
+	    access(r->conf_dir, W_OK) == 0) {
 		r->loom_dir = xstrdup(r->conf_dir);
 		ign = fs_join(r->loom_dir, ".gitignore");
 		if (access(ign, F_OK) != 0 && (f = fopen(ign, "w"))) {

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int read_fd(int fd, const char *path, size_t max, struct buf *b, struct error *e)
+int fs_read_fd(int fd, const char *path, size_t max, struct buf *b, struct error *e)
 {
 	struct stat st;
 	size_t start = b->len;
@@ -69,7 +69,7 @@ int fs_read_fileat(int dirfd, const char *path, size_t max, struct buf *b, struc
 			return error_set(e, "cannot read '%s': is a symbolic link", path);
 		return error_errno(e, "cannot open '%s'", path);
 	}
-	r = read_fd(fd, path, max, b, e);
+	r = fs_read_fd(fd, path, max, b, e);
 	close(fd);
 	return r;
 }
@@ -115,19 +115,6 @@ int fs_is_dir(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-int fs_dir_writable(const char *dir)
-{
-	char *probe = xasprintf("%s/.loom-probe-%ld", dir, (long)getpid());
-	int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-	if (fd >= 0) {
-		close(fd);
-		unlink(probe);
-	}
-	free(probe);
-	return fd >= 0;
 }
 
 uint64_t fs_now_ns(void)
