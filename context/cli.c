@@ -63,33 +63,33 @@ static long long parse_size(const char *s)
 static void print_stats(const struct repo *r, const struct index_stats *st)
 {
 	fprintf(stderr,
-		"loom: %zu files in '%s': %zu read (%.1f MB), %zu indexed, %zu skipped, "
-		"%zu removed in %.2f s\n",
-		st->files, r->root, st->read, (double)st->bytes / 1e6, st->indexed, st->skipped,
-		st->removed, st->seconds);
+	        "loom: %zu files in '%s': %zu read (%.1f MB), %zu indexed, %zu skipped, "
+	        "%zu removed in %.2f s\n",
+	        st->files, r->root, st->read, (double)st->bytes / 1e6, st->indexed, st->skipped,
+	        st->removed, st->seconds);
 }
 
 static const char index_usage[] =
-	"usage: loom index [--max-size BYTES] [--history N] [--stats] [--verify] [PATH]\n"
-	"\n"
-	"Builds or refreshes the Context Loom index of the repository at PATH (default:\n"
-	"the current directory) in PATH/.loom/index.db. Only new and changed files are\n"
-	"read. Shows progress on a terminal.\n"
-	"\n"
-	"  --max-size BYTES  record but do not read larger files (default 1M)\n"
-	"  --history N       commits of history read for the recency rule (default 100)\n"
-	"  --stats           print a summary line even when stderr is not a terminal\n"
-	"  --verify          then check the database's integrity against the work tree\n";
+        "usage: loom index [--max-size BYTES] [--history N] [--stats] [--verify] [PATH]\n"
+        "\n"
+        "Builds or refreshes the Context Loom index of the repository at PATH (default:\n"
+        "the current directory) in PATH/.loom/index.db. Only new and changed files are\n"
+        "read. Shows progress on a terminal.\n"
+        "\n"
+        "  --max-size BYTES  record but do not read larger files (default 1M)\n"
+        "  --history N       commits of history read for the recency rule (default 100)\n"
+        "  --stats           print a summary line even when stderr is not a terminal\n"
+        "  --verify          then check the database's integrity against the work tree\n";
 
 int cli_index(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"max-size", required_argument, NULL, 'm'},
-		{"history", required_argument, NULL, 'H'},
-		{"stats", no_argument, NULL, 's'},
-		{"verify", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "max-size", required_argument, NULL, 'm' },
+		{ "history", required_argument, NULL, 'H' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "verify", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct index_opts o = INDEX_OPTS_INIT;
 	struct index_stats st;
@@ -164,7 +164,7 @@ int cli_index(int argc, char **argv)
 
 int cli_open(int argc, char **argv)
 {
-	char *args[3] = {"index", NULL, NULL};
+	char *args[3] = { "index", NULL, NULL };
 	int rc;
 
 	if (argc > 1) {
@@ -175,8 +175,9 @@ int cli_open(int argc, char **argv)
 	optind = 1;
 	rc = cli_index(2, args);
 	if (rc == LOOM_EXIT_OK)
-		fprintf(stderr, "loom: the repository is indexed; the interactive interface is not "
-				"built yet: use 'loom query TASK' to see what a model would be given\n");
+		fprintf(stderr,
+		        "loom: the repository is indexed; the interactive interface is not "
+		        "built yet: use 'loom query TASK' to see what a model would be given\n");
 	return rc;
 }
 
@@ -210,23 +211,23 @@ static int open_fresh(const char *path, struct repo *r, struct db *d, int progre
 }
 
 static const char query_usage[] =
-	"usage: loom query [--tag PATH_OR_GLOB]... [--budget TOKENS] [--top N] [--json]\n"
-	"                  [--content] [--rules F] [--no-refresh] [-C PATH]\n"
-	"                  [--file TASKFILE | TASK TEXT...]\n"
-	"\n"
-	"Refreshes the index, ranks the repository's files for the task by the rules in\n"
-	"docs/SCORING.md (weights in .loom/rules), packs the best into the token budget\n"
-	"and prints the evidence ledger. '@path' words in the task tag files too.\n"
-	"\n"
-	"  --tag P       tag a file, a directory or a glob (+40 points); repeatable\n"
-	"  --budget N    tokens of context to pack (default 4096)\n"
-	"  --top N       files listed (default 20), packed or not\n"
-	"  --json        print the ledger as one line of JSON\n"
-	"  --content     include the packed text\n"
-	"  -C PATH       the repository (default: the current directory)\n"
-	"  --file F      read the task from F ('-' for standard input)\n"
-	"  --no-refresh  rank over the index as it is, without refreshing it first\n"
-	"  --rules F     take rule weights from F instead of .loom/rules\n";
+        "usage: loom query [--tag PATH_OR_GLOB]... [--budget TOKENS] [--top N] [--json]\n"
+        "                  [--content] [--rules F] [--no-refresh] [-C PATH]\n"
+        "                  [--file TASKFILE | TASK TEXT...]\n"
+        "\n"
+        "Refreshes the index, ranks the repository's files for the task by the rules in\n"
+        "docs/SCORING.md (weights in .loom/rules), packs the best into the token budget\n"
+        "and prints the evidence ledger. '@path' words in the task tag files too.\n"
+        "\n"
+        "  --tag P       tag a file, a directory or a glob (+40 points); repeatable\n"
+        "  --budget N    tokens of context to pack (default 4096)\n"
+        "  --top N       files listed (default 20), packed or not\n"
+        "  --json        print the ledger as one line of JSON\n"
+        "  --content     include the packed text\n"
+        "  -C PATH       the repository (default: the current directory)\n"
+        "  --file F      read the task from F ('-' for standard input)\n"
+        "  --no-refresh  rank over the index as it is, without refreshing it first\n"
+        "  --rules F     take rule weights from F instead of .loom/rules\n";
 
 static int parse_count(const char *opt, const char *s, long long lo, long long hi, size_t *out)
 {
@@ -244,14 +245,18 @@ static int parse_count(const char *opt, const char *s, long long lo, long long h
 int cli_query(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"tag", required_argument, NULL, 't'},   {"budget", required_argument, NULL, 'b'},
-		{"top", required_argument, NULL, 'n'},   {"json", no_argument, NULL, 'j'},
-		{"content", no_argument, NULL, 'c'},     {"file", required_argument, NULL, 'f'},
-		{"no-refresh", no_argument, NULL, 'R'},
-		{"rules", required_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+		{ "tag", required_argument, NULL, 't' },
+		{ "budget", required_argument, NULL, 'b' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "content", no_argument, NULL, 'c' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "no-refresh", no_argument, NULL, 'R' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct query_opts qo = {0};
+	struct query_opts qo = { 0 };
 	const char **tags = NULL;
 	size_t ntags = 0, tcap = 0;
 	const char *dir = ".", *file = NULL, *rules_file = NULL;
@@ -285,7 +290,10 @@ int cli_query(int argc, char **argv)
 		case 'R': refresh = 0; break;
 		case 'r': rules_file = optarg; break;
 		case 'C': dir = optarg; break;
-		case 'h': fputs(query_usage, stdout); free(tags); return LOOM_EXIT_OK;
+		case 'h':
+			fputs(query_usage, stdout);
+			free(tags);
+			return LOOM_EXIT_OK;
 		default: goto usage;
 		}
 	}
@@ -295,7 +303,7 @@ int cli_query(int argc, char **argv)
 	}
 	if (file) {
 		int bad = !strcmp(file, "-") ? fs_read_fd(0, "standard input", 1 << 20, &task, &e)
-					     : fs_read_file(file, 1 << 20, &task, &e);
+		                             : fs_read_file(file, 1 << 20, &task, &e);
 		if (bad < 0) {
 			log_error("%s", e.msg);
 			free(tags);
@@ -354,17 +362,17 @@ usage:
 }
 
 static const char ledger_usage[] =
-	"usage: loom ledger [--json] [-C PATH] [QUERY_ID]\n"
-	"\n"
-	"Prints a stored evidence ledger: the one with QUERY_ID (a unique prefix will\n"
-	"do), or the newest.\n";
+        "usage: loom ledger [--json] [-C PATH] [QUERY_ID]\n"
+        "\n"
+        "Prints a stored evidence ledger: the one with QUERY_ID (a unique prefix will\n"
+        "do), or the newest.\n";
 
 int cli_ledger(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = ".";
 	struct error e = ERROR_INIT;

@@ -28,40 +28,59 @@
 #include "core/log.h"
 
 static const char schema_sql[] =
-	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
-	"CREATE TABLE files("
-	" id INTEGER PRIMARY KEY,"
-	" path TEXT NOT NULL UNIQUE,"
-	" name TEXT NOT NULL,"             /* basename, for mentions and import lookups */
-	" size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,"
-	" ino INTEGER NOT NULL,"
-	" hash BLOB,"                      /* git blob id of the indexed content */
-	" git INTEGER NOT NULL DEFAULT 0," /* DBGIT_* */
-	" lang TEXT NOT NULL DEFAULT 'text',"
-	" lines INTEGER NOT NULL DEFAULT 0,"
-	" tokens INTEGER NOT NULL DEFAULT 0,"
-	" flags INTEGER NOT NULL DEFAULT 0," /* DBF_* */
-	" skip TEXT);"                       /* why the content is not indexed */
-	"CREATE TABLE history(path TEXT PRIMARY KEY, age INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE INDEX files_name ON files(name);"
-	"CREATE INDEX files_dirty ON files(id) WHERE git & 30 != 0;" /* see DBGIT_* */
-	"CREATE TABLE chunks(id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL,"
-	" start_line INTEGER NOT NULL, end_line INTEGER NOT NULL);"
-	"CREATE INDEX chunks_file ON chunks(file_id);"
-	"CREATE TABLE symbols(file_id INTEGER NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,"
-	" line INTEGER NOT NULL, end_line INTEGER NOT NULL);"
-	"CREATE INDEX symbols_name ON symbols(name);"
-	"CREATE INDEX symbols_file ON symbols(file_id);"
-	"CREATE TABLE imports(file_id INTEGER NOT NULL, target TEXT NOT NULL,"
-	" base TEXT NOT NULL, line INTEGER NOT NULL, local INTEGER NOT NULL);"
-	"CREATE INDEX imports_base ON imports(base);"
-	"CREATE INDEX imports_file ON imports(file_id);"
-	"CREATE TABLE stash(hash BLOB PRIMARY KEY, content BLOB NOT NULL);"
-	"CREATE VIRTUAL TABLE fts_body USING fts5(text, tokenize='loom', content='', detail=full);"
-	"CREATE VIRTUAL TABLE fts_path USING fts5(path, tokenize='loom');"
-	"CREATE TABLE queries(id TEXT PRIMARY KEY, seq INTEGER NOT NULL, created INTEGER NOT NULL,"
-	" json TEXT NOT NULL);"
-	"CREATE INDEX queries_seq ON queries(seq);";
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+        "CREATE TABLE files("
+        " id INTEGER PRIMARY KEY,"
+        " path TEXT NOT NULL UNIQUE,"
+        " name TEXT NOT NULL," /* basename, for mentions and import lookups */
+        " size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,"
+        " ino INTEGER NOT NULL,"
+        " hash BLOB,"                      /* git blob id of the indexed content */
+        " git INTEGER NOT NULL DEFAULT 0," /* DBGIT_* */
+        " lang TEXT NOT NULL DEFAULT 'text',"
+        " lines INTEGER NOT NULL DEFAULT 0,"
+        " tokens INTEGER NOT NULL DEFAULT 0,"
+        " flags INTEGER NOT NULL DEFAULT 0," /* DBF_* */
+        " skip TEXT);"                       /* why the content is not indexed */
+        "CREATE TABLE history(path TEXT PRIMARY KEY, age INTEGER NOT NULL) WITHOUT ROWID;"
+        "CREATE INDEX files_name ON files(name);"
+        "CREATE INDEX files_dirty ON files(id) WHERE git & 30 != 0;" /* see DBGIT_* */
+        /* id = file id << DB_CHUNK_BITS | chunk number: a file's chunks are one id range */
+        "CREATE TABLE chunks(id INTEGER PRIMARY KEY,"
+        " start_line INTEGER NOT NULL, end_line INTEGER NOT NULL);"
+        "CREATE TABLE symbols(file_id INTEGER NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,"
+        " line INTEGER NOT NULL, end_line INTEGER NOT NULL);"
+        "CREATE TABLE imports(file_id INTEGER NOT NULL, target TEXT NOT NULL,"
+        " base TEXT NOT NULL, line INTEGER NOT NULL, local INTEGER NOT NULL);"
+        "CREATE TABLE stash(hash BLOB PRIMARY KEY, content BLOB NOT NULL);"
+        "CREATE VIRTUAL TABLE fts_body USING fts5(text, tokenize='loom', content='', detail=full);"
+        "CREATE VIRTUAL TABLE fts_path USING fts5(path, tokenize='loom');"
+        "CREATE TABLE queries(id TEXT PRIMARY KEY, seq INTEGER NOT NULL, created INTEGER NOT NULL,"
+        " json TEXT NOT NULL);"
+        "CREATE INDEX queries_seq ON queries(seq);";
+
+/*
+ * Secondary indexes of the bulk tables. A cold build drops them and creates them
+ * at the end (one sort beats millions of random B-tree inserts); the next
+ * refresh creates any that an interrupted build left missing.
+ */
+static const char index_sql[] = "CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);"
+                                "CREATE INDEX IF NOT EXISTS symbols_file ON symbols(file_id);"
+                                "CREATE INDEX IF NOT EXISTS imports_base ON imports(base);"
+                                "CREATE INDEX IF NOT EXISTS imports_file ON imports(file_id);";
+
+int db_drop_bulk_indexes(struct db *d, struct error *e)
+{
+	return db_exec(d,
+	               "DROP INDEX IF EXISTS symbols_name; DROP INDEX IF EXISTS symbols_file;"
+	               "DROP INDEX IF EXISTS imports_base; DROP INDEX IF EXISTS imports_file;",
+	               e);
+}
+
+int db_create_bulk_indexes(struct db *d, struct error *e)
+{
+	return db_exec(d, index_sql, e);
+}
 
 int db_is_corrupt(int rc)
 {
@@ -119,7 +138,7 @@ int db_meta_set(struct db *d, const char *key, const char *value, struct error *
 
 void db_remove(struct repo *r)
 {
-	const char *sfx[] = {"", "-wal", "-shm", "-journal"};
+	const char *sfx[] = { "", "-wal", "-shm", "-journal" };
 	size_t i;
 
 	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
@@ -135,7 +154,8 @@ static int open_raw(struct repo *r, struct db *d, int *version, int *rc)
 	sqlite3_stmt *st;
 
 	*rc = sqlite3_open_v2(r->db_path, &d->h,
-			      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	                      NULL);
 	if (*rc != SQLITE_OK)
 		return -1;
 	sqlite3_extended_result_codes(d->h, 1);
@@ -182,11 +202,12 @@ static int create_schema(struct db *d, struct error *e)
 	r = db_exec(d, sql, e);
 	free(sql);
 	if (r == 0)
-		r = db_exec(d, "INSERT INTO fts_body(fts_body, rank) VALUES('pgsz', 4050);"
-			       "INSERT INTO fts_body(fts_body, rank) VALUES('automerge', 8);"
-			       "INSERT INTO fts_body(fts_body, rank) VALUES('crisismerge', 64);"
-			       "INSERT INTO fts_body(fts_body, rank) VALUES('hashsize', 8388608);",
-			    e);
+		r = db_exec(d,
+		            "INSERT INTO fts_body(fts_body, rank) VALUES('pgsz', 4050);"
+		            "INSERT INTO fts_body(fts_body, rank) VALUES('automerge', 8);"
+		            "INSERT INTO fts_body(fts_body, rank) VALUES('crisismerge', 64);"
+		            "INSERT INTO fts_body(fts_body, rank) VALUES('hashsize', 8388608);",
+		            e);
 	if (r == 0)
 		r = db_exec(d, "COMMIT", e);
 	else
@@ -209,28 +230,38 @@ int db_open(struct repo *r, struct db *d, struct error *e)
 		}
 		if (attempt)
 			return error_set(e, "cannot open index database '%s': %s", r->db_path,
-					 sqlite3_errstr(rc));
+			                 sqlite3_errstr(rc));
 		if (rc == SQLITE_OK && version < 0)
 			log_note("'%s' is not a loom index database; rebuilding it", r->db_path);
 		else if (rc == SQLITE_OK)
 			log_note("index database was built by another loom version (schema %d, "
-				 "this one uses %d); rebuilding",
-				 version, DB_SCHEMA_VERSION);
+			         "this one uses %d); rebuilding",
+			         version, DB_SCHEMA_VERSION);
 		else if (db_is_corrupt(rc))
 			log_note("index database '%s' is damaged (%s); rebuilding", r->db_path,
-				 sqlite3_errstr(rc));
+			         sqlite3_errstr(rc));
 		else
 			return error_set(e, "cannot open index database '%s': %s", r->db_path,
-					 sqlite3_errstr(rc));
+			                 sqlite3_errstr(rc));
 		db_remove(r);
 	}
 	if (token_fts5_register(d->h, e) < 0)
 		goto fail;
-	if (db_exec(d, "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
-		       "PRAGMA cache_size=-16384; PRAGMA foreign_keys=OFF;", e) < 0)
+	if (db_exec(d,
+	            "PRAGMA synchronous=NORMAL;"
+	            "PRAGMA cache_size=-16384; PRAGMA foreign_keys=OFF;",
+	            e) < 0)
 		goto fail;
-	if (version == 0 && create_schema(d, e) < 0)
-		goto fail;
+	if (version == 0) {
+		/* creators take the index lock: two first runs must not race */
+		int created;
+		if (db_lock(r, d, e) < 0)
+			goto fail;
+		created = create_schema(d, e);
+		db_unlock(d);
+		if (created < 0)
+			goto fail;
+	}
 	return 0;
 fail:
 	db_close(d);

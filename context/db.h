@@ -10,6 +10,9 @@
 /* Bump on any change to the schema below; older databases are rebuilt. */
 #define DB_SCHEMA_VERSION 1
 
+/* chunks.id = files.id << DB_CHUNK_BITS | the chunk's number in its file */
+#define DB_CHUNK_BITS 20
+
 /* files.git bits */
 enum {
 	DBGIT_TRACKED = 1,
@@ -21,7 +24,7 @@ enum {
 /* The bits of the git_modified rule; SQL in db.c and query.c spells it as 30. */
 #define DBGIT_DIRTY 30
 _Static_assert(DBGIT_DIRTY == (DBGIT_MODIFIED | DBGIT_STAGED | DBGIT_UNTRACKED | DBGIT_CONFLICT),
-	       "DBGIT_DIRTY must match the literal used in SQL");
+               "DBGIT_DIRTY must match the literal used in SQL");
 
 /* files.flags bits: why a file is penalised */
 enum {
@@ -36,7 +39,10 @@ struct db {
 	sqlite3 *h;
 	int lockfd; /* flock held while writing, -1 otherwise */
 };
-#define DB_INIT {NULL, -1}
+#define DB_INIT                                                                                    \
+	{                                                                                          \
+		NULL, -1                                                                           \
+	}
 
 /*
  * Opens (creating when missing) the index database of r. A database with
@@ -55,6 +61,9 @@ void db_remove(struct repo *r);
 int db_lock(struct repo *r, struct db *d, struct error *e);
 void db_unlock(struct db *d);
 
+/* Drops / creates the secondary indexes of symbols and imports (see db.c). */
+int db_drop_bulk_indexes(struct db *d, struct error *e);
+int db_create_bulk_indexes(struct db *d, struct error *e);
 /* Runs SQL with no results; on failure fills e with sqlite's message. */
 int db_exec(struct db *d, const char *sql, struct error *e);
 /* Prepares a statement; fatal on failure (the SQL is loom's own, so it is a bug). */

@@ -7,29 +7,33 @@
 #include <stdint.h>
 
 #include "context/db.h"
+#include "context/lang.h"
 #include "context/repo.h"
 #include "core/error.h"
 
 #define INDEX_MAX_FILE_SIZE_DEFAULT (1u << 20)
-#define INDEX_HISTORY_DEFAULT 100
+#define INDEX_HISTORY_DEFAULT       100
 
 struct index_opts {
 	size_t max_file_size; /* larger files are recorded but not read */
 	int progress;         /* draw "files done / total" on stderr */
 	int history;          /* commits of history read for the recency rule */
 };
-#define INDEX_OPTS_INIT {INDEX_MAX_FILE_SIZE_DEFAULT, 0, INDEX_HISTORY_DEFAULT}
+#define INDEX_OPTS_INIT                                                                            \
+	{                                                                                          \
+		INDEX_MAX_FILE_SIZE_DEFAULT, 0, INDEX_HISTORY_DEFAULT                              \
+	}
 
 struct index_stats {
-	size_t files;     /* files in the repository now */
-	size_t read;      /* files read because they were new or changed */
-	size_t indexed;   /* of those, files whose content was (re)indexed */
-	size_t removed;   /* files gone since the last run */
-	size_t skipped;   /* files recorded without content (binary, too large, ...) */
-	uint64_t bytes;   /* bytes read */
-	double seconds;   /* wall time */
-	int interrupted;  /* stopped early by index_interrupt */
-	int rebuilt;      /* the full-text index had to be rebuilt */
+	size_t files;    /* files in the repository now */
+	size_t read;     /* files read because they were new or changed */
+	size_t indexed;  /* of those, files whose content was (re)indexed */
+	size_t removed;  /* files gone since the last run */
+	size_t skipped;  /* files recorded without content (binary, too large, ...) */
+	uint64_t bytes;  /* bytes read */
+	double seconds;  /* wall time */
+	int interrupted; /* stopped early by index_interrupt */
+	int rebuilt;     /* the full-text index had to be rebuilt */
 };
 
 /* Set from a signal handler to stop a refresh at the next file boundary. */
@@ -41,8 +45,8 @@ extern volatile sig_atomic_t index_interrupt;
  * Takes the index lock for the duration. Returns 0 (also when interrupted:
  * st->interrupted says so and the database is consistent), -1 on failure.
  */
-int index_refresh(struct repo *r, struct db *d, const struct index_opts *o,
-		  struct index_stats *st, struct error *e);
+int index_refresh(struct repo *r, struct db *d, const struct index_opts *o, struct index_stats *st,
+                  struct error *e);
 
 /*
  * Checks the index against itself and the work tree: SQLite's quick_check, the
@@ -53,10 +57,12 @@ int index_refresh(struct repo *r, struct db *d, const struct index_opts *o,
 int index_verify(struct repo *r, struct db *d, struct error *e);
 
 /*
- * The stem an import target is looked up by: its last path or module component
- * without extension ("linux/list.h" -> "list", "a.b.c" -> "c", "./util.js" ->
- * "util", "crate::net::tcp" -> "tcp"). Written into buf (size n); returns buf.
+ * The stem an import target written in language l is looked up by: its last
+ * path or module component without extension ("linux/list.h" -> "list",
+ * "./util.js" -> "util", "crate::net::tcp" -> "tcp"; for Python and Java the
+ * last dotted component: "os.path" -> "path"). With LANG_NONE a file name's
+ * stem ("tasks.py" -> "tasks"). Written into buf (size n); returns buf.
  */
-char *index_import_base(const char *target, char *buf, size_t n);
+char *index_import_base(enum lang l, const char *target, char *buf, size_t n);
 
 #endif

@@ -41,7 +41,7 @@ int ledger_store(struct db *d, cJSON *doc, struct error *e)
 	}
 	json = cJSON_PrintUnformatted(doc);
 	st = db_prepare(d, "INSERT OR REPLACE INTO queries(id, seq, created, json) VALUES(?1,"
-			   " (SELECT coalesce(max(seq), 0) + 1 FROM queries), ?2, ?3)");
+	                   " (SELECT coalesce(max(seq), 0) + 1 FROM queries), ?2, ?3)");
 	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
 	sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
@@ -95,7 +95,7 @@ int ledger_load(struct db *d, const char *id, cJSON **doc, struct error *e)
 	}
 	if (!json)
 		return id ? error_set(e, "no stored ledger has id '%s'", id)
-			  : error_set(e, "no ledger is stored yet: run 'loom query' first");
+		          : error_set(e, "no ledger is stored yet: run 'loom query' first");
 	if (!*doc)
 		return error_set(e, "the stored ledger is damaged");
 	return 0;
@@ -130,26 +130,29 @@ void ledger_print_text(FILE *f, const cJSON *doc)
 	const cJSON *x, *y;
 
 	fprintf(f, "query %s: %d of %d tokens used, %d candidate files\n", str(doc, "query_id"),
-		(int)num(doc, "tokens_used"), (int)num(doc, "budget"), (int)num(doc, "candidates"));
+	        (int)num(doc, "tokens_used"), (int)num(doc, "budget"), (int)num(doc, "candidates"));
 	if (cJSON_GetArraySize(terms) > 0) {
 		fputs("terms:", f);
-		cJSON_ArrayForEach(x, terms) fprintf(f, " %s", cJSON_IsString(x) ? x->valuestring : "");
+		cJSON_ArrayForEach(x, terms)
+		        fprintf(f, " %s", cJSON_IsString(x) ? x->valuestring : "");
 		fputc('\n', f);
 	}
-	cJSON_ArrayForEach(x, notes) fprintf(f, "note: %s\n", cJSON_IsString(x) ? x->valuestring : "");
+	cJSON_ArrayForEach(x, notes)
+	        fprintf(f, "note: %s\n", cJSON_IsString(x) ? x->valuestring : "");
 	cJSON_ArrayForEach(x, files)
 	{
 		const cJSON *slices = cJSON_GetObjectItemCaseSensitive(x, "slices");
 		const cJSON *packed = cJSON_GetObjectItemCaseSensitive(x, "packed");
 
-		fprintf(f, "\n%3d. %-50s %7.2f", (int)num(x, "rank"), str(x, "path"), num(x, "score"));
+		fprintf(f, "\n%3d. %-50s %7.2f", (int)num(x, "rank"), str(x, "path"),
+		        num(x, "score"));
 		if (cJSON_IsTrue(packed)) {
 			int first = 1;
 			fprintf(f, "  packed %d tokens:", (int)num(x, "tokens"));
 			cJSON_ArrayForEach(y, slices)
 			{
 				fprintf(f, "%s%d-%d", first ? " " : ",", (int)num(y, "start_line"),
-					(int)num(y, "end_line"));
+				        (int)num(y, "end_line"));
 				first = 0;
 			}
 			fputc('\n', f);
@@ -157,8 +160,8 @@ void ledger_print_text(FILE *f, const cJSON *doc)
 			fputs("  not packed\n", f);
 		}
 		cJSON_ArrayForEach(y, cJSON_GetObjectItemCaseSensitive(x, "rules"))
-			fprintf(f, "       %-13s %+7.2f  %s\n", str(y, "rule"), num(y, "points"),
-				str(y, "evidence"));
+		        fprintf(f, "       %-13s %+7.2f  %s\n", str(y, "rule"), num(y, "points"),
+		                str(y, "evidence"));
 		if (*str(x, "left_out"))
 			fprintf(f, "       left out: %s\n", str(x, "left_out"));
 		cJSON_ArrayForEach(y, slices)
@@ -167,8 +170,8 @@ void ledger_print_text(FILE *f, const cJSON *doc)
 			size_t n = strlen(text);
 			if (!n)
 				continue;
-			fprintf(f, "       --- %s:%d-%d ---\n", str(x, "path"), (int)num(y, "start_line"),
-				(int)num(y, "end_line"));
+			fprintf(f, "       --- %s:%d-%d ---\n", str(x, "path"),
+			        (int)num(y, "start_line"), (int)num(y, "end_line"));
 			fwrite(text, 1, n, f);
 			if (text[n - 1] != '\n')
 				fputc('\n', f);

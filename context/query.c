@@ -34,17 +34,17 @@
 #include "core/utf8.h"
 #include "core/xalloc.h"
 
-#define QUERY_TERMS 24          /* terms searched at most */
-#define TERM_MAX_SHARE 0.03     /* terms in more chunks than this share are dropped, */
-#define TERM_MAX_FLOOR 5000     /* ... once they are in more chunks than this */
-#define BM25_CHUNKS 1500        /* best chunks examined */
-#define RANGES_PER_FILE 3       /* best chunks kept per file for packing */
-#define SYMBOL_MAX_FILES 20     /* a name defined in more files is not evidence */
-#define STEM_MAX_FILES 10       /* a stem naming more files is not a mention */
-#define STRONG_SCORE 20.0       /* score that makes a file's neighbours relevant */
-#define STRONG_MAX 5            /* strong files whose imports are followed */
-#define IMPORTERS_MAX 40        /* a file imported by more is a hub: in-edges ignored */
-#define CONTEXT_LINES 3         /* lines kept around a matched region */
+#define QUERY_TERMS      24   /* terms searched at most */
+#define TERM_MAX_SHARE   0.03 /* terms in more chunks than this share are dropped, */
+#define TERM_MAX_FLOOR   5000 /* ... once they are in more chunks than this */
+#define BM25_CHUNKS      1500 /* best chunks examined */
+#define RANGES_PER_FILE  3    /* best chunks kept per file for packing */
+#define SYMBOL_MAX_FILES 20   /* a name defined in more files is not evidence */
+#define STEM_MAX_FILES   10   /* a stem naming more files is not a mention */
+#define STRONG_SCORE     20.0 /* score that makes a file's neighbours relevant */
+#define STRONG_MAX       5    /* strong files whose imports are followed */
+#define IMPORTERS_MAX    40   /* a file imported by more is a hub: in-edges ignored */
+#define CONTEXT_LINES    3    /* lines kept around a matched region */
 
 struct range {
 	int s, e;        /* 1-based inclusive lines */
@@ -139,7 +139,7 @@ static void cand_hit(struct cand *c, int rule, double points, const char *eviden
 static void cand_range(struct cand *c, int s, int e, double weight, const char *why)
 {
 	XGROW(c->ranges, c->ranges_cap, c->nranges + 1);
-	c->ranges[c->nranges++] = (struct range){s, e, weight, why};
+	c->ranges[c->nranges++] = (struct range){ s, e, weight, why };
 }
 
 static void cand_free(struct cand *c)
@@ -198,7 +198,7 @@ static void add_tag(struct q *q, const char *pattern, size_t n, const char *sour
 			return;
 		}
 	XGROW(q->tags, q->tags_cap, q->ntags + 1);
-	q->tags[q->ntags++] = (struct tagpat){p, source, 0};
+	q->tags[q->ntags++] = (struct tagpat){ p, source, 0 };
 }
 
 /* "@path" words of the task: '@' at the start of a word, up to whitespace or quotes. */
@@ -243,14 +243,18 @@ static void tags_file(struct q *q)
 	fclose(f);
 }
 
-static int has_glob(const char *s) { return strpbrk(s, "*?[") != NULL; }
+static int has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
 
 static void match_tags(struct q *q)
 {
 	sqlite3_stmt *by_path = db_prepare(q->d, "SELECT id FROM files WHERE path GLOB ?1");
 	sqlite3_stmt *by_name = db_prepare(q->d, "SELECT id FROM files WHERE name GLOB ?1");
 	sqlite3_stmt *exact = db_prepare(q->d, "SELECT id FROM files WHERE path = ?1");
-	sqlite3_stmt *under = db_prepare(q->d, "SELECT id FROM files WHERE path > ?1 AND path < ?2");
+	sqlite3_stmt *under =
+	        db_prepare(q->d, "SELECT id FROM files WHERE path > ?1 AND path < ?2");
 	size_t i;
 
 	for (i = 0; i < q->ntags; i++) {
@@ -275,10 +279,9 @@ static void match_tags(struct q *q)
 				sqlite3_reset(st);
 			}
 		}
-		ev = !strcmp(t->source, "--tag") ? xasprintf("--tag '%s'", t->pattern)
-		     : !strcmp(t->source, ".loom/tags")
-			     ? xasprintf(".loom/tags: '%s'", t->pattern)
-			     : xasprintf("@%s in the task", t->pattern);
+		ev = !strcmp(t->source, "--tag")        ? xasprintf("--tag '%s'", t->pattern)
+		     : !strcmp(t->source, ".loom/tags") ? xasprintf(".loom/tags: '%s'", t->pattern)
+		                                        : xasprintf("@%s in the task", t->pattern);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			struct cand *c = cand_get(q, sqlite3_column_int64(st, 0));
 			if (!c->has[RULE_TAG]) {
@@ -305,7 +308,8 @@ static void match_tags(struct q *q)
 static void git_rule(struct q *q)
 {
 	/* the literal matches the partial index files_dirty */
-	sqlite3_stmt *st = db_prepare(q->d, "SELECT id, git FROM files WHERE git & 30 != 0 ORDER BY id");
+	sqlite3_stmt *st =
+	        db_prepare(q->d, "SELECT id, git FROM files WHERE git & 30 != 0 ORDER BY id");
 
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int g = sqlite3_column_int(st, 1);
@@ -321,7 +325,7 @@ static void git_rule(struct q *q)
 			buf_adds(&ev, " untracked,");
 		buf_setlen(&ev, ev.len - 1);
 		cand_hit(cand_get(q, sqlite3_column_int64(st, 0)), RULE_GIT_MODIFIED,
-			 q->rules.w[RULE_GIT_MODIFIED], ev.ptr);
+		         q->rules.w[RULE_GIT_MODIFIED], ev.ptr);
 		buf_release(&ev);
 	}
 	sqlite3_finalize(st);
@@ -330,11 +334,14 @@ static void git_rule(struct q *q)
 /* ---- words of the task: mentions and symbols ---- */
 
 struct word {
-	char *s;      /* the word, stripped of surrounding punctuation */
-	int ident;    /* looks like code: '_', camelCase, digits, '()' or '::' */
+	char *s;   /* the word, stripped of surrounding punctuation */
+	int ident; /* looks like code: '_', camelCase, digits, '()' or '::' */
 };
 
-static int is_ident_char(int c) { return isalnum(c) || c == '_' || c >= 0x80; }
+static int is_ident_char(int c)
+{
+	return isalnum(c) || c == '_' || c >= 0x80;
+}
 
 /* Splits the task at whitespace into words stripped of quotes and punctuation. */
 static struct word *task_words(const char *task, size_t *n)
@@ -380,7 +387,7 @@ static struct word *task_words(const char *task, size_t *n)
 					lower = 1;
 			}
 			v[*n].ident = call || under || upper_after_lower || (digit && lower) ||
-				      strstr(v[*n].s, "::") || strstr(v[*n].s, "->");
+			              strstr(v[*n].s, "::") || strstr(v[*n].s, "->");
 		}
 		(*n)++;
 	}
@@ -393,7 +400,7 @@ static void mention_rules(struct q *q, struct word *w, size_t nw)
 	sqlite3_stmt *suffix = db_prepare(q->d, "SELECT id FROM files WHERE path GLOB '*/' || ?1");
 	sqlite3_stmt *name = db_prepare(q->d, "SELECT id FROM files WHERE name = ?1");
 	sqlite3_stmt *stem = db_prepare(q->d, "SELECT id FROM files WHERE name > ?1 AND name < ?2"
-					      " LIMIT ?3");
+	                                      " LIMIT ?3");
 	size_t i;
 
 	for (i = 0; i < nw; i++) {
@@ -407,8 +414,8 @@ static void mention_rules(struct q *q, struct word *w, size_t nw)
 			ev = xasprintf("the task names '%s'", s);
 			sqlite3_bind_text(exact, 1, s, -1, SQLITE_STATIC);
 			while (sqlite3_step(exact) == SQLITE_ROW) {
-				cand_hit(cand_get(q, sqlite3_column_int64(exact, 0)), RULE_PATH_MENTION,
-					 q->rules.w[RULE_PATH_MENTION], ev);
+				cand_hit(cand_get(q, sqlite3_column_int64(exact, 0)),
+				         RULE_PATH_MENTION, q->rules.w[RULE_PATH_MENTION], ev);
 				found = 1;
 			}
 			sqlite3_reset(exact);
@@ -416,7 +423,8 @@ static void mention_rules(struct q *q, struct word *w, size_t nw)
 				sqlite3_bind_text(suffix, 1, s, -1, SQLITE_STATIC);
 				while (sqlite3_step(suffix) == SQLITE_ROW)
 					cand_hit(cand_get(q, sqlite3_column_int64(suffix, 0)),
-						 RULE_PATH_MENTION, q->rules.w[RULE_PATH_MENTION], ev);
+					         RULE_PATH_MENTION, q->rules.w[RULE_PATH_MENTION],
+					         ev);
 				sqlite3_reset(suffix);
 			}
 			free(ev);
@@ -426,8 +434,8 @@ static void mention_rules(struct q *q, struct word *w, size_t nw)
 			ev = xasprintf("the task names '%s'", s);
 			sqlite3_bind_text(name, 1, s, -1, SQLITE_STATIC);
 			while (sqlite3_step(name) == SQLITE_ROW) {
-				cand_hit(cand_get(q, sqlite3_column_int64(name, 0)), RULE_NAME_MENTION,
-					 q->rules.w[RULE_NAME_MENTION], ev);
+				cand_hit(cand_get(q, sqlite3_column_int64(name, 0)),
+				         RULE_NAME_MENTION, q->rules.w[RULE_NAME_MENTION], ev);
 				found = 1;
 			}
 			sqlite3_reset(name);
@@ -437,7 +445,8 @@ static void mention_rules(struct q *q, struct word *w, size_t nw)
 		}
 		if (strlen(s) >= 4 && !strchr(s, '.') && !token_is_stop(s, strlen(s))) {
 			/* a stem: "scanner" names scanner.c and scanner.h, when few files share it */
-			char *lo = xasprintf("%s.", s), *hi = xasprintf("%s/", s); /* '/' follows '.' */
+			char *lo = xasprintf("%s.", s),
+			     *hi = xasprintf("%s/", s); /* '/' follows '.' */
 			int64_t ids[STEM_MAX_FILES + 1];
 			int k = 0, j;
 			sqlite3_bind_text(stem, 1, lo, -1, SQLITE_STATIC);
@@ -450,7 +459,7 @@ static void mention_rules(struct q *q, struct word *w, size_t nw)
 				ev = xasprintf("the task names '%s', the file's stem", s);
 				for (j = 0; j < k; j++)
 					cand_hit(cand_get(q, ids[j]), RULE_NAME_MENTION,
-						 q->rules.w[RULE_NAME_MENTION] / 2, ev);
+					         q->rules.w[RULE_NAME_MENTION] / 2, ev);
 				free(ev);
 			}
 			free(lo);
@@ -485,10 +494,10 @@ static void symbol_names(const char *s, char ***out, size_t *n, size_t *cap)
 static void symbol_rule(struct q *q, struct word *w, size_t nw)
 {
 	sqlite3_stmt *count = db_prepare(q->d, "SELECT count(DISTINCT file_id) FROM symbols"
-					       " WHERE name = ?1");
+	                                       " WHERE name = ?1");
 	sqlite3_stmt *defs = db_prepare(q->d, "SELECT s.file_id, s.kind, s.line, s.end_line, f.path"
-					      " FROM symbols s JOIN files f ON f.id = s.file_id"
-					      " WHERE s.name = ?1 ORDER BY f.path, s.line");
+	                                      " FROM symbols s JOIN files f ON f.id = s.file_id"
+	                                      " WHERE s.name = ?1 ORDER BY f.path, s.line");
 	char **names = NULL;
 	size_t nn = 0, cap = 0, i, j;
 	int *ident = NULL;
@@ -526,8 +535,9 @@ static void symbol_rule(struct q *q, struct word *w, size_t nw)
 			int line = sqlite3_column_int(defs, 2), end = sqlite3_column_int(defs, 3);
 			cand_range(c, line, end, 3.0, "symbol");
 			if (id != last) {
-				char *ev = xasprintf("symbol '%s' defined at %s:%d", name,
-						     (const char *)sqlite3_column_text(defs, 4), line);
+				char *ev =
+				        xasprintf("symbol '%s' defined at %s:%d", name,
+				                  (const char *)sqlite3_column_text(defs, 4), line);
 				cand_hit(c, RULE_SYMBOL, pts, ev);
 				free(ev);
 			}
@@ -574,9 +584,10 @@ static void select_terms(struct q *q, int64_t nchunks)
 	for (i = 0; i < q->nterms; i++)
 		q->all_terms[i] = xstrdup(q->terms[i]);
 	q->nall = q->nterms;
-	if (sqlite3_exec(q->d->h, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING"
-				  " fts5vocab(main, fts_body, row)",
-			 NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(q->d->h,
+	                 "CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING"
+	                 " fts5vocab(main, fts_body, row)",
+	                 NULL, NULL, NULL) != SQLITE_OK) {
 		q->nterms = 0;
 		return;
 	}
@@ -601,13 +612,14 @@ static void select_terms(struct q *q, int64_t nchunks)
 	while (q->nterms > QUERY_TERMS) {
 		size_t worst = 0;
 		for (j = 1; j < q->nterms; j++)
-			if (q->dfs[j] > q->dfs[worst] ||
-			    (q->dfs[j] == q->dfs[worst] && strcmp(q->terms[j], q->terms[worst]) > 0))
+			if (q->dfs[j] > q->dfs[worst] || (q->dfs[j] == q->dfs[worst] &&
+			                                  strcmp(q->terms[j], q->terms[worst]) > 0))
 				worst = j;
 		free(q->terms[worst]);
 		memmove(q->terms + worst, q->terms + worst + 1,
-			(q->nterms - worst - 1) * sizeof(*q->terms));
-		memmove(q->dfs + worst, q->dfs + worst + 1, (q->nterms - worst - 1) * sizeof(*q->dfs));
+		        (q->nterms - worst - 1) * sizeof(*q->terms));
+		memmove(q->dfs + worst, q->dfs + worst + 1,
+		        (q->nterms - worst - 1) * sizeof(*q->dfs));
 		q->nterms--;
 	}
 }
@@ -634,12 +646,13 @@ static void bm25_rule(struct q *q)
 	if (!q->nterms)
 		return;
 	expr = match_expr(q->terms, q->nterms);
-	st = db_prepare(q->d, "SELECT c.file_id, c.start_line, c.end_line, m.s FROM"
-			      " (SELECT rowid AS r, -bm25(fts_body) AS s FROM fts_body"
-			      "  WHERE fts_body MATCH ?1 ORDER BY rank LIMIT ?2) m"
-			      " JOIN chunks c ON c.id = m.r ORDER BY m.s DESC, c.id");
+	st = db_prepare(q->d, "SELECT c.id >> ?3, c.start_line, c.end_line, m.s FROM"
+	                      " (SELECT rowid AS r, -bm25(fts_body) AS s FROM fts_body"
+	                      "  WHERE fts_body MATCH ?1 ORDER BY rank LIMIT ?2) m"
+	                      " JOIN chunks c ON c.id = m.r ORDER BY m.s DESC, c.id");
 	sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, BM25_CHUNKS);
+	sqlite3_bind_int(st, 3, DB_CHUNK_BITS);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct cand *c = cand_get(q, sqlite3_column_int64(st, 0));
 		double s = sqlite3_column_double(st, 3);
@@ -656,7 +669,7 @@ static void bm25_rule(struct q *q)
 				kept += !strcmp(c->ranges[k].why, "match");
 			if (kept < RANGES_PER_FILE)
 				cand_range(c, sqlite3_column_int(st, 1), sqlite3_column_int(st, 2),
-					   2.0 - (double)kept * 0.1, "match");
+				           2.0 - (double)kept * 0.1, "match");
 		}
 	}
 	sqlite3_finalize(st);
@@ -682,7 +695,7 @@ static void path_terms_rule(struct q *q)
 		return;
 	expr = match_expr(q->all_terms, q->nall);
 	st = db_prepare(q->d, "SELECT rowid, -bm25(fts_path) FROM fts_path WHERE fts_path MATCH ?1"
-			      " ORDER BY rank LIMIT 500");
+	                      " ORDER BY rank LIMIT 500");
 	sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct cand *c = cand_get(q, sqlite3_column_int64(st, 0));
@@ -696,7 +709,7 @@ static void path_terms_rule(struct q *q)
 	free(expr);
 	for (i = 0; i < nhits && best > 0; i++)
 		cand_hit(hits[i], RULE_PATH_TERMS,
-			 q->rules.w[RULE_PATH_TERMS] * hits[i]->pathbm25 / best, "path");
+		         q->rules.w[RULE_PATH_TERMS] * hits[i]->pathbm25 / best, "path");
 	free(hits);
 }
 
@@ -730,15 +743,16 @@ static void load_cand(struct cand *c, sqlite3_stmt *meta, sqlite3_stmt *hist)
 
 static int task_is_about_tests(const char *task)
 {
-	static const char *const words[] = {"test", "tests", "testing", "spec", "specs",
-					    "unittest", "pytest", "regression"};
+	static const char *const words[] = { "test",  "tests",    "testing", "spec",
+		                             "specs", "unittest", "pytest",  "regression" };
 	size_t i;
 	const char *p;
 
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		for (p = task; (p = strcasestr(p, words[i])); p++) {
 			size_t n = strlen(words[i]);
-			if ((p == task || !isalnum((unsigned char)p[-1])) && !isalnum((unsigned char)p[n]))
+			if ((p == task || !isalnum((unsigned char)p[-1])) &&
+			    !isalnum((unsigned char)p[n]))
 				return 1;
 		}
 	return 0;
@@ -749,14 +763,15 @@ static void file_rules(struct q *q, struct cand *c, int about_tests, int depth)
 	if (c->age >= 0 && depth > 0) {
 		char ev[64];
 		snprintf(ev, sizeof(ev), "history: changed %d commit%s before HEAD", c->age,
-			 c->age == 1 ? "" : "s");
+		         c->age == 1 ? "" : "s");
 		if (c->age == 0)
 			snprintf(ev, sizeof(ev), "history: changed by HEAD");
 		cand_hit(c, RULE_RECENT, q->rules.w[RULE_RECENT] * (double)(depth - c->age) / depth,
-			 ev);
+		         ev);
 	}
 	if (c->flags & DBF_GENERATED)
-		cand_hit(c, RULE_GENERATED, q->rules.w[RULE_GENERATED], "penalty: marked as generated");
+		cand_hit(c, RULE_GENERATED, q->rules.w[RULE_GENERATED],
+		         "penalty: marked as generated");
 	if (c->flags & DBF_VENDORED)
 		cand_hit(c, RULE_VENDORED, q->rules.w[RULE_VENDORED], "penalty: vendored code");
 	if (c->flags & DBF_LOCK)
@@ -764,7 +779,8 @@ static void file_rules(struct q *q, struct cand *c, int about_tests, int depth)
 	if (c->flags & DBF_MINIFIED)
 		cand_hit(c, RULE_MINIFIED, q->rules.w[RULE_MINIFIED], "penalty: minified");
 	if ((c->flags & DBF_TEST) && !about_tests)
-		cand_hit(c, RULE_TEST, q->rules.w[RULE_TEST], "test file; the task is not about tests");
+		cand_hit(c, RULE_TEST, q->rules.w[RULE_TEST],
+		         "test file; the task is not about tests");
 }
 
 static double cand_score(const struct cand *c)
@@ -840,7 +856,7 @@ static int ends_with(const char *s, const char *suffix)
  * Rust relative forms resolve against the importer's directory.
  */
 static int import_names(const char *lang, const char *importer, const char *target, int local,
-			const char *path)
+                        const char *path)
 {
 	char buf[1024];
 	char *dir = dir_of(importer);
@@ -875,7 +891,8 @@ static int import_names(const char *lang, const char *importer, const char *targ
 				*p = '/';
 		{
 			char *a = xasprintf("%s.py", buf), *b = xasprintf("%s/__init__.py", buf);
-			ok = dots ? (!strcmp(path, a) || !strcmp(path, b)) : (ends_with(path, a) || ends_with(path, b));
+			ok = dots ? (!strcmp(path, a) || !strcmp(path, b))
+			          : (ends_with(path, a) || ends_with(path, b));
 			free(a);
 			free(b);
 		}
@@ -887,8 +904,9 @@ static int import_names(const char *lang, const char *importer, const char *targ
 				*p = '/';
 		ok = ends_with(path, buf);
 	} else if (!strcmp(lang, "javascript") || !strcmp(lang, "typescript")) {
-		static const char *const ext[] = {"", ".js", ".ts", ".tsx", ".jsx", ".mjs", ".cjs",
-						  "/index.js", "/index.ts", "/index.tsx"};
+		static const char *const ext[] = { "",          ".js",       ".ts",  ".tsx",
+			                           ".jsx",      ".mjs",      ".cjs", "/index.js",
+			                           "/index.ts", "/index.tsx" };
 		size_t k;
 		if (target[0] == '.') {
 			snprintf(buf, sizeof(buf), "%s%s", dir, target);
@@ -945,14 +963,16 @@ static int import_names(const char *lang, const char *importer, const char *targ
 static void neighbour_rule(struct q *q, sqlite3_stmt *meta, sqlite3_stmt *hist)
 {
 	sqlite3_stmt *outs = db_prepare(q->d, "SELECT target, base, local, line FROM imports"
-					      " WHERE file_id = ?1 ORDER BY line, target");
-	sqlite3_stmt *by_stem = db_prepare(q->d, "SELECT id, path FROM files WHERE (name > ?1 AND"
-						 " name < ?2) OR name = ?3 ORDER BY path LIMIT 200");
+	                                      " WHERE file_id = ?1 ORDER BY line, target");
+	sqlite3_stmt *by_stem =
+	        db_prepare(q->d, "SELECT id, path FROM files WHERE (name > ?1 AND"
+	                         " name < ?2) OR name = ?3 ORDER BY path LIMIT 200");
 	sqlite3_stmt *go_dir = db_prepare(q->d, "SELECT id, path FROM files WHERE path GLOB"
-						"'*' || ?1 || '/*' ORDER BY path LIMIT 200");
-	sqlite3_stmt *ins = db_prepare(q->d, "SELECT i.file_id, i.target, i.local, i.line, f.path,"
-					     " f.lang FROM imports i JOIN files f ON f.id = i.file_id"
-					     " WHERE i.base = ?1 ORDER BY f.path, i.line LIMIT ?2");
+	                                        "'*' || ?1 || '/*' ORDER BY path LIMIT 200");
+	sqlite3_stmt *ins =
+	        db_prepare(q->d, "SELECT i.file_id, i.target, i.local, i.line, f.path,"
+	                         " f.lang FROM imports i JOIN files f ON f.id = i.file_id"
+	                         " WHERE i.base = ?1 ORDER BY f.path, i.line LIMIT ?2");
 	struct cand **strong = NULL;
 	size_t nstrong = 0, strong_cap = 0, i;
 
@@ -999,13 +1019,14 @@ static void neighbour_rule(struct q *q, sqlite3_stmt *meta, sqlite3_stmt *hist)
 				int64_t id = sqlite3_column_int64(look, 0);
 				const char *path = (const char *)sqlite3_column_text(look, 1);
 				struct cand *c;
-				if (id == s->id || !import_names(s->lang, s->path, target, local, path))
+				if (id == s->id ||
+				    !import_names(s->lang, s->path, target, local, path))
 					continue;
 				c = cand_get(q, id);
 				load_cand(c, meta, hist);
 				if (!c->has[RULE_NEIGHBOUR]) {
 					ev = xasprintf("imported by '%s' (line %d), a strong file",
-						       s->path, line);
+					               s->path, line);
 					cand_hit(c, RULE_NEIGHBOUR, q->rules.w[RULE_NEIGHBOUR], ev);
 					free(ev);
 				}
@@ -1016,7 +1037,7 @@ static void neighbour_rule(struct q *q, sqlite3_stmt *meta, sqlite3_stmt *hist)
 		sqlite3_reset(outs);
 
 		/* in-edges: files that import the strong one, unless it is a hub */
-		index_import_base(name, stem, sizeof(stem));
+		index_import_base(LANG_NONE, name, stem, sizeof(stem));
 		sqlite3_bind_text(ins, 1, stem, -1, SQLITE_STATIC);
 		sqlite3_bind_int(ins, 2, 2000);
 		while (sqlite3_step(ins) == SQLITE_ROW) {
@@ -1024,8 +1045,8 @@ static void neighbour_rule(struct q *q, sqlite3_stmt *meta, sqlite3_stmt *hist)
 			const char *ipath = (const char *)sqlite3_column_text(ins, 4);
 			const char *ilang = (const char *)sqlite3_column_text(ins, 5);
 			int64_t id = sqlite3_column_int64(ins, 0);
-			if (id == s->id || !import_names(ilang, ipath, target, sqlite3_column_int(ins, 2),
-							 s->path))
+			if (id == s->id || !import_names(ilang, ipath, target,
+			                                 sqlite3_column_int(ins, 2), s->path))
 				continue;
 			if (count > 0 && found[count - 1]->id == id)
 				continue;
@@ -1038,8 +1059,9 @@ static void neighbour_rule(struct q *q, sqlite3_stmt *meta, sqlite3_stmt *hist)
 		}
 		sqlite3_reset(ins);
 		if (count > IMPORTERS_MAX) {
-			note(q, "'%s' is imported by more than %d files: its importers are not "
-				"neighbours",
+			note(q,
+			     "'%s' is imported by more than %d files: its importers are not "
+			     "neighbours",
 			     s->path, IMPORTERS_MAX);
 			continue;
 		}
@@ -1048,7 +1070,7 @@ static void neighbour_rule(struct q *q, sqlite3_stmt *meta, sqlite3_stmt *hist)
 			load_cand(c, meta, hist);
 			if (!c->has[RULE_NEIGHBOUR]) {
 				ev = xasprintf("imports '%s' (line %lld), a strong file", s->path,
-					       (long long)found_line[k]);
+				               (long long)found_line[k]);
 				cand_hit(c, RULE_NEIGHBOUR, q->rules.w[RULE_NEIGHBOUR], ev);
 				free(ev);
 			}
@@ -1127,17 +1149,18 @@ static int count_cb(void *ctx, const char *term, size_t n, size_t start, size_t 
 static void bm25_evidence(struct q *q, struct cand *c, const struct lines *l)
 {
 	struct buf ev = BUF_INIT;
-	struct count_ctx cc = {q->terms, q->nterms, xcalloc(q->nterms + 1, sizeof(int))};
+	struct count_ctx cc = { q->terms, q->nterms, xcalloc(q->nterms + 1, sizeof(int)) };
 	const struct range *best = NULL;
 	size_t i, shown = 0;
 
 	for (i = 0; i < c->nranges; i++)
-		if (!strcmp(c->ranges[i].why, "match") && (!best || c->ranges[i].weight > best->weight))
+		if (!strcmp(c->ranges[i].why, "match") &&
+		    (!best || c->ranges[i].weight > best->weight))
 			best = &c->ranges[i];
 	buf_adds(&ev, "bm25:");
 	if (best && l && best->e <= l->n) {
 		token_each(l->text.ptr + l->off[best->s - 1], l->off[best->e] - l->off[best->s - 1],
-			   NULL, count_cb, &cc);
+		           NULL, count_cb, &cc);
 		for (i = 0; i < q->nterms && shown < 6; i++)
 			if (cc.counts[i]) {
 				buf_addf(&ev, " %s\xc3\x97%d", q->terms[i], cc.counts[i]);
@@ -1153,7 +1176,7 @@ static void bm25_evidence(struct q *q, struct cand *c, const struct lines *l)
 static void path_evidence(struct q *q, struct cand *c)
 {
 	struct buf ev = BUF_INIT;
-	struct count_ctx cc = {q->all_terms, q->nall, xcalloc(q->nall + 1, sizeof(int))};
+	struct count_ctx cc = { q->all_terms, q->nall, xcalloc(q->nall + 1, sizeof(int)) };
 	size_t i;
 
 	token_each(c->path, strlen(c->path), NULL, count_cb, &cc);
@@ -1182,13 +1205,15 @@ static int cmp_range_line(const void *a, const void *b)
 }
 
 /* Tokens for the "--- path (lines a-b) ---" header each file gets in the context. */
-static size_t header_tokens(const char *path) { return token_estimate(strlen(path) + 24); }
-
+static size_t header_tokens(const char *path)
+{
+	return token_estimate(strlen(path) + 24);
+}
 
 static void add_slice(struct cand *c, int s, int e, const char *why)
 {
 	XGROW(c->slices, c->slices_cap, c->nslices + 1);
-	c->slices[c->nslices++] = (struct range){s, e, 0, why};
+	c->slices[c->nslices++] = (struct range){ s, e, 0, why };
 }
 
 /* Packs the candidate into *left tokens: the whole file if small, else its slices. */
@@ -1214,7 +1239,7 @@ static void pack_file(struct q *q, struct cand *c, const struct lines *l, size_t
 	}
 	if (*left <= head) {
 		c->left_out = xasprintf("budget exhausted (the file alone needs %zu tokens)",
-					lines_tokens(l, 1, l->n) + head);
+		                        lines_tokens(l, 1, l->n) + head);
 		return;
 	}
 	{
@@ -1231,7 +1256,7 @@ static void pack_file(struct q *q, struct cand *c, const struct lines *l, size_t
 		memcpy(r, c->ranges, c->nranges * sizeof(*r));
 		qsort(r, c->nranges, sizeof(*r), cmp_range_weight);
 	} else {
-		r[0] = (struct range){1, l->n, 1.0, "head"};
+		r[0] = (struct range){ 1, l->n, 1.0, "head" };
 	}
 	used = head;
 	for (i = 0; i < (c->nranges ? c->nranges : 1); i++) {
@@ -1249,7 +1274,8 @@ static void pack_file(struct q *q, struct cand *c, const struct lines *l, size_t
 				/* extend an existing slice instead of adding an overlapping one */
 				int ns = s < c->slices[k].s ? s : c->slices[k].s;
 				int ne = e > c->slices[k].e ? e : c->slices[k].e;
-				need = lines_tokens(l, ns, ne) - lines_tokens(l, c->slices[k].s, c->slices[k].e);
+				need = lines_tokens(l, ns, ne) -
+				       lines_tokens(l, c->slices[k].s, c->slices[k].e);
 				if (used + need <= *left) {
 					used += need;
 					c->slices[k].s = ns;
@@ -1290,7 +1316,8 @@ static void pack_file(struct q *q, struct cand *c, const struct lines *l, size_t
 		}
 		if (smallest == (size_t)-1)
 			smallest = lines_tokens(l, 1, l->n < 8 ? l->n : 8) + head;
-		c->left_out = xasprintf("budget: needs at least %zu tokens, %zu left", smallest, *left);
+		c->left_out =
+		        xasprintf("budget: needs at least %zu tokens, %zu left", smallest, *left);
 		return;
 	}
 	qsort(c->slices, c->nslices, sizeof(*c->slices), cmp_range_line);
@@ -1300,11 +1327,15 @@ static void pack_file(struct q *q, struct cand *c, const struct lines *l, size_t
 
 /* ---- output ---- */
 
-static double round2(double x) { return round(x * 100.0) / 100.0; }
+static double round2(double x)
+{
+	return round(x * 100.0) / 100.0;
+}
 
 static cJSON *cand_json(struct q *q, const struct cand *c, size_t rank, const struct lines *l)
 {
-	cJSON *f = cJSON_CreateObject(), *rules = cJSON_CreateArray(), *slices = cJSON_CreateArray();
+	cJSON *f = cJSON_CreateObject(), *rules = cJSON_CreateArray(),
+	      *slices = cJSON_CreateArray();
 	int i;
 	size_t k;
 
@@ -1340,7 +1371,7 @@ static cJSON *cand_json(struct q *q, const struct cand *c, size_t rank, const st
 		if (q->o->content) {
 			/* JSON needs valid UTF-8 without NULs: replace what is not */
 			char *t = utf8_sanitize(l->text.ptr + l->off[r->s - 1],
-						l->off[r->e] - l->off[r->s - 1]);
+			                        l->off[r->e] - l->off[r->s - 1]);
 			cJSON_AddStringToObject(s, "text", t);
 			free(t);
 		}
@@ -1373,9 +1404,9 @@ static void q_release(struct q *q)
 }
 
 int query_run(struct repo *r, struct db *d, const struct query_opts *o, cJSON **out,
-	      struct error *e)
+              struct error *e)
 {
-	struct q q = {0};
+	struct q q = { 0 };
 	struct word *words;
 	size_t nwords, i, left, used = 0, top;
 	int64_t nchunks = 0;
@@ -1426,7 +1457,8 @@ int query_run(struct repo *r, struct db *d, const struct query_opts *o, cJSON **
 	if (!*task && !q.ntags)
 		note(&q, "the task is empty: only tags and git status can rank files");
 
-	meta = db_prepare(d, "SELECT path, lang, lines, tokens, flags, git, skip FROM files WHERE id=?1");
+	meta = db_prepare(
+	        d, "SELECT path, lang, lines, tokens, flags, git, skip FROM files WHERE id=?1");
 	hist = db_prepare(d, "SELECT age FROM history WHERE path=?1");
 	about_tests = task_is_about_tests(task);
 	for (i = 0; i < q.nc; i++)

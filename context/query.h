@@ -11,11 +11,11 @@
 #include "core/error.h"
 
 #define QUERY_BUDGET_DEFAULT 4096
-#define QUERY_TOP_DEFAULT 20
+#define QUERY_TOP_DEFAULT    20
 
 struct query_opts {
-	const char *task;          /* the task text (may be empty) */
-	const char *const *tags;   /* --tag values */
+	const char *task;        /* the task text (may be empty) */
+	const char *const *tags; /* --tag values */
 	size_t ntags;
 	size_t budget;             /* tokens for the packed context */
 	size_t top;                /* files listed in the ledger */
@@ -31,6 +31,6 @@ struct query_opts {
  * give a byte-identical ledger. -1 with e set on failure.
  */
 int query_run(struct repo *r, struct db *d, const struct query_opts *o, cJSON **out,
-	      struct error *e);
+              struct error *e);
 
 #endif

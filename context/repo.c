@@ -87,7 +87,8 @@ int repo_open(const char *path, struct repo *r, struct error *e)
 		size_t n;
 		if (!wd) {
 			repo_close(r);
-			return error_set(e, "'%s' is a bare repository: loom needs a work tree", path);
+			return error_set(e, "'%s' is a bare repository: loom needs a work tree",
+			                 path);
 		}
 		r->root = xstrdup(wd);
 		n = strlen(r->root);

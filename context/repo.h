@@ -14,7 +14,10 @@ struct repo {
 	char *conf_dir;      /* root/.loom: user files (rules, tags, config) are read here */
 	int in_cache;        /* 1 when the repository could not be written */
 };
-#define REPO_INIT {NULL, NULL, NULL, NULL, NULL, 0}
+#define REPO_INIT                                                                                  \
+	{                                                                                          \
+		NULL, NULL, NULL, NULL, NULL, 0                                                    \
+	}
 
 /*
  * Opens the repository containing path (or the plain directory path when it is

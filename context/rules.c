@@ -17,20 +17,30 @@
 #include "core/log.h"
 
 const struct rule_def rule_defs[RULE__COUNT] = {
-	[RULE_TAG] = {"tag", 40, "the path matches a --tag, an @path in the task, or a glob in .loom/tags"},
-	[RULE_GIT_MODIFIED] = {"git_modified", 8, "git reports the file modified, staged, untracked or conflicted"},
-	[RULE_PATH_MENTION] = {"path_mention", 30, "the task names the file's path"},
-	[RULE_NAME_MENTION] = {"name_mention", 16, "the task names the file's basename (or its stem, for half)"},
-	[RULE_SYMBOL] = {"symbol", 12, "a symbol the task names is defined in the file (shared names score less)"},
-	[RULE_BM25] = {"bm25", 20, "BM25 of the file's best chunk, scaled so the best file gets the full weight"},
-	[RULE_PATH_TERMS] = {"path_terms", 8, "words of the task appear in the file's path, scaled like bm25"},
-	[RULE_NEIGHBOUR] = {"neighbour", 6, "the file imports, or is imported by, a strong file"},
-	[RULE_RECENT] = {"recent", 3, "a recent commit changed the file (newer commits score more)"},
-	[RULE_GENERATED] = {"generated", -10, "the file says it is generated"},
-	[RULE_VENDORED] = {"vendored", -10, "the file is under vendor/, third_party/, node_modules/ ..."},
-	[RULE_LOCK] = {"lock", -20, "the file is a dependency lock file"},
-	[RULE_MINIFIED] = {"minified", -15, "the file is minified (.min.* or very long lines)"},
-	[RULE_TEST] = {"test", -2, "the file is a test (unless the task is about tests)"},
+	[RULE_TAG] = { "tag", 40,
+	               "the path matches a --tag, an @path in the task, or a glob in .loom/tags" },
+	[RULE_GIT_MODIFIED] = { "git_modified", 8,
+	                        "git reports the file modified, staged, untracked or conflicted" },
+	[RULE_PATH_MENTION] = { "path_mention", 30, "the task names the file's path" },
+	[RULE_NAME_MENTION] = { "name_mention", 16,
+	                        "the task names the file's basename (or its stem, for half)" },
+	[RULE_SYMBOL] = { "symbol", 12,
+	                  "a symbol the task names is defined in the file (shared names score "
+	                  "less)" },
+	[RULE_BM25] = { "bm25", 20,
+	                "BM25 of the file's best chunk, scaled so the best file gets the full "
+	                "weight" },
+	[RULE_PATH_TERMS] = { "path_terms", 8,
+	                      "words of the task appear in the file's path, scaled like bm25" },
+	[RULE_NEIGHBOUR] = { "neighbour", 6, "the file imports, or is imported by, a strong file" },
+	[RULE_RECENT] = { "recent", 3,
+	                  "a recent commit changed the file (newer commits score more)" },
+	[RULE_GENERATED] = { "generated", -10, "the file says it is generated" },
+	[RULE_VENDORED] = { "vendored", -10,
+	                    "the file is under vendor/, third_party/, node_modules/ ..." },
+	[RULE_LOCK] = { "lock", -20, "the file is a dependency lock file" },
+	[RULE_MINIFIED] = { "minified", -15, "the file is minified (.min.* or very long lines)" },
+	[RULE_TEST] = { "test", -2, "the file is a test (unless the task is about tests)" },
 };
 
 void rules_defaults(struct rules *r)
@@ -97,8 +107,9 @@ int rules_load(struct rules *r, const char *path)
 			log_warn("%s:%d: unknown rule '%s'; line ignored", path, lineno, name);
 			bad++;
 		} else if (end == val || *end || !isfinite(v) || fabs(v) > 1000) {
-			log_warn("%s:%d: '%s' is not a number of points (-1000..1000); line ignored",
-				 path, lineno, val);
+			log_warn(
+			        "%s:%d: '%s' is not a number of points (-1000..1000); line ignored",
+			        path, lineno, val);
 			bad++;
 		} else {
 			r->w[id] = v;

@@ -23,8 +23,8 @@ enum rule_id {
 };
 
 struct rule_def {
-	const char *name;     /* as written in .loom/rules and the ledger */
-	double points;        /* default weight */
+	const char *name;       /* as written in .loom/rules and the ledger */
+	double points;          /* default weight */
 	const char *fires_when; /* one line for docs and --help */
 };
 

@@ -47,9 +47,9 @@ struct walker {
 
 	pthread_mutex_t lock; /* guards everything below, and libgit2's ignore calls */
 	pthread_cond_t cond;
-	char **queue;         /* directories still to read, relative to the root */
+	char **queue; /* directories still to read, relative to the root */
 	size_t nqueue, queue_cap;
-	int busy;             /* threads currently reading a directory */
+	int busy; /* threads currently reading a directory */
 	size_t unreadable;
 	char *first_unreadable;
 };
@@ -62,7 +62,10 @@ struct walk_out {
 	struct buf path;
 };
 
-static int64_t ts_ns(struct timespec ts) { return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec; }
+static int64_t ts_ns(struct timespec ts)
+{
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static void add_file(struct walk_out *o, const struct stat *st, unsigned flags, const git_oid *oid)
 {
@@ -121,7 +124,7 @@ static void queue_dir(struct walker *w, const char *rel, size_t len)
 
 /* Decides whether a subdirectory is walked; returns 1 to queue it. */
 static int want_dir(struct walker *w, int dirfd, const char *name, const char *rel, size_t len,
-		    int top)
+                    int top)
 {
 	if (!strcmp(name, ".git") || (top && !strcmp(name, ".loom")))
 		return 0;
@@ -155,9 +158,10 @@ static void visit(struct walk_out *o, int dirfd, const char *name, unsigned char
 	if (dtype != DT_DIR) {
 		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			goto out;
-		dtype = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG
-						     : S_ISLNK(st.st_mode) ? DT_LNK
-									   : DT_UNKNOWN;
+		dtype = S_ISDIR(st.st_mode)   ? DT_DIR
+		        : S_ISREG(st.st_mode) ? DT_REG
+		        : S_ISLNK(st.st_mode) ? DT_LNK
+		                              : DT_UNKNOWN;
 	}
 	if (dtype == DT_DIR) {
 		if (want_dir(w, dirfd, name, o->path.ptr, o->path.len, top))
@@ -191,7 +195,7 @@ static void walk_one(struct walk_out *o, const char *rel)
 {
 	struct walker *w = o->w;
 	int fd = *rel ? openat(w->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-		      : dup(w->rootfd);
+	              : dup(w->rootfd);
 	DIR *d;
 	struct dirent *de;
 
@@ -258,7 +262,7 @@ static void walk_tree(struct walker *w)
 	XGROW(w->queue, w->queue_cap, 1);
 	w->queue[w->nqueue++] = xstrdup("");
 	for (i = 0; i < nthreads; i++) {
-		outs[i] = (struct walk_out){w, NULL, 0, 0, BUF_INIT};
+		outs[i] = (struct walk_out){ w, NULL, 0, 0, BUF_INIT };
 		if (i > 0 && pthread_create(&tids[i], NULL, walk_thread, &outs[i]) != 0)
 			break;
 		started = i + 1;
@@ -337,8 +341,8 @@ static int load_index(struct walker *w, struct error *e)
 		if (git_reference_name_to_id(&head, w->r->git, "HEAD") == 0)
 			git_oid_tostr(hex, sizeof(hex), &head);
 		snprintf(w->out->git_sig, sizeof(w->out->git_sig), "%lld.%lld.%llu.%lld:%s",
-			 (long long)st.st_mtim.tv_sec, (long long)st.st_mtim.tv_nsec,
-			 (unsigned long long)st.st_ino, (long long)st.st_size, hex);
+		         (long long)st.st_mtim.tv_sec, (long long)st.st_mtim.tv_nsec,
+		         (unsigned long long)st.st_ino, (long long)st.st_size, hex);
 	}
 	return 0;
 }
@@ -375,7 +379,7 @@ static int cmp_file(const void *a, const void *b)
 
 int scan_run(struct repo *r, struct scan *s, int want_staged, struct error *e)
 {
-	struct walker w = {0};
+	struct walker w = { 0 };
 	int rc = 0;
 	size_t i;
 

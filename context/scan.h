@@ -31,12 +31,15 @@ struct scan_file {
 struct scan {
 	struct scan_file *v;
 	size_t n, cap;
-	int is_git;           /* the root is a git work tree */
-	char git_sig[128];    /* identifies the state of .git/index and HEAD */
-	size_t unreadable;    /* directories that could not be opened */
+	int is_git;             /* the root is a git work tree */
+	char git_sig[128];      /* identifies the state of .git/index and HEAD */
+	size_t unreadable;      /* directories that could not be opened */
 	char *first_unreadable; /* the first of them, for the message */
 };
-#define SCAN_INIT {NULL, 0, 0, 0, {0}, 0, NULL}
+#define SCAN_INIT                                                                                  \
+	{                                                                                          \
+		NULL, 0, 0, 0, { 0 }, 0, NULL                                                      \
+	}
 
 /*
  * Lists the work tree's files: for a git repository the tracked files that are

@@ -28,7 +28,10 @@ struct syms {
 	struct import *imp;
 	size_t nimp, impcap;
 };
-#define SYMS_INIT {NULL, 0, 0, NULL, 0, 0}
+#define SYMS_INIT                                                                                  \
+	{                                                                                          \
+		NULL, 0, 0, NULL, 0, 0                                                             \
+	}
 
 /*
  * Extracts definitions and imports from text (n bytes, need not be

@@ -26,12 +26,24 @@
 
 /* Word bytes: ASCII letters and digits, and every non-ASCII byte. */
 static const unsigned char word_byte[256] = {
-	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, [0x80 ... 0xFF] = 1,
+	['0' ... '9'] = 1,
+	['A' ... 'Z'] = 1,
+	['a' ... 'z'] = 1,
+	[0x80 ... 0xFF] = 1,
 };
 
-static inline int is_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
-static inline int is_lower(unsigned char c) { return (c >= 'a' && c <= 'z') || c >= 0x80; }
-static inline int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static inline int is_upper(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+static inline int is_lower(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || c >= 0x80;
+}
+static inline int is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
 static inline int is_hex(unsigned char c)
 {
 	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -59,7 +71,7 @@ static size_t stem(char *s, size_t n)
 		return n - 2;
 	}
 	if (s[n - 2] == 'e') {
-		if (s[n - 3] == 'x')                   /* indexes -> index */
+		if (s[n - 3] == 'x') /* indexes -> index */
 			return n - 2;
 		if (n >= 5 && s[n - 4] == 's' && s[n - 3] == 's') /* classes -> class */
 			return n - 2;
@@ -75,27 +87,191 @@ static size_t stem(char *s, size_t n)
 /* Stop words as written; they are stemmed into the lookup set at first use. */
 static const char *const stop_list[] = {
 	/* English */
-	"a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be",
-	"been", "before", "being", "but", "by", "can", "could", "did", "do", "does",
-	"doing", "done", "each", "either", "etc", "for", "from", "had", "has", "have",
-	"he", "her", "here", "his", "how", "however", "if", "in", "into", "is", "it",
-	"its", "just", "may", "me", "might", "more", "most", "much", "must", "my", "no",
-	"nor", "not", "now", "of", "on", "once", "one", "only", "or", "other", "our",
-	"out", "over", "own", "same", "she", "should", "so", "some", "such", "than",
-	"that", "the", "their", "them", "then", "there", "these", "they", "this",
-	"those", "through", "to", "too", "under", "until", "up", "upon", "us", "very",
-	"via", "was", "we", "were", "what", "when", "where", "whether", "which",
-	"while", "who", "whom", "why", "will", "with", "within", "without", "would",
-	"yet", "you", "your",
+	"a",
+	"about",
+	"after",
+	"all",
+	"also",
+	"an",
+	"and",
+	"any",
+	"are",
+	"as",
+	"at",
+	"be",
+	"been",
+	"before",
+	"being",
+	"but",
+	"by",
+	"can",
+	"could",
+	"did",
+	"do",
+	"does",
+	"doing",
+	"done",
+	"each",
+	"either",
+	"etc",
+	"for",
+	"from",
+	"had",
+	"has",
+	"have",
+	"he",
+	"her",
+	"here",
+	"his",
+	"how",
+	"however",
+	"if",
+	"in",
+	"into",
+	"is",
+	"it",
+	"its",
+	"just",
+	"may",
+	"me",
+	"might",
+	"more",
+	"most",
+	"much",
+	"must",
+	"my",
+	"no",
+	"nor",
+	"not",
+	"now",
+	"of",
+	"on",
+	"once",
+	"one",
+	"only",
+	"or",
+	"other",
+	"our",
+	"out",
+	"over",
+	"own",
+	"same",
+	"she",
+	"should",
+	"so",
+	"some",
+	"such",
+	"than",
+	"that",
+	"the",
+	"their",
+	"them",
+	"then",
+	"there",
+	"these",
+	"they",
+	"this",
+	"those",
+	"through",
+	"to",
+	"too",
+	"under",
+	"until",
+	"up",
+	"upon",
+	"us",
+	"very",
+	"via",
+	"was",
+	"we",
+	"were",
+	"what",
+	"when",
+	"where",
+	"whether",
+	"which",
+	"while",
+	"who",
+	"whom",
+	"why",
+	"will",
+	"with",
+	"within",
+	"without",
+	"would",
+	"yet",
+	"you",
+	"your",
 	/* keywords common to most of the languages indexed */
-	"auto", "bool", "break", "case", "char", "const", "continue", "def", "default",
-	"define", "elif", "else", "endif", "enum", "extern", "false", "fi", "fn", "func",
-	"function", "goto", "ifdef", "ifndef", "import", "include", "inline", "int",
-	"let", "long", "none", "null", "nullptr", "private", "protected", "public",
-	"pub", "return", "self", "short", "signed", "sizeof", "static", "struct",
-	"switch", "true", "typedef", "undef", "unsigned", "var", "void", "volatile",
-	"while", "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "uint8",
-	"uint16", "uint32", "uint64", "int8", "int16", "int32", "int64", "size",
+	"auto",
+	"bool",
+	"break",
+	"case",
+	"char",
+	"const",
+	"continue",
+	"def",
+	"default",
+	"define",
+	"elif",
+	"else",
+	"endif",
+	"enum",
+	"extern",
+	"false",
+	"fi",
+	"fn",
+	"func",
+	"function",
+	"goto",
+	"ifdef",
+	"ifndef",
+	"import",
+	"include",
+	"inline",
+	"int",
+	"let",
+	"long",
+	"none",
+	"null",
+	"nullptr",
+	"private",
+	"protected",
+	"public",
+	"pub",
+	"return",
+	"self",
+	"short",
+	"signed",
+	"sizeof",
+	"static",
+	"struct",
+	"switch",
+	"true",
+	"typedef",
+	"undef",
+	"unsigned",
+	"var",
+	"void",
+	"volatile",
+	"while",
+	"u8",
+	"u16",
+	"u32",
+	"u64",
+	"s8",
+	"s16",
+	"s32",
+	"s64",
+	"uint8",
+	"uint16",
+	"uint32",
+	"uint64",
+	"int8",
+	"int16",
+	"int32",
+	"int64",
+	"size",
 };
 
 #define STOP_SLOTS 1024
@@ -196,7 +372,10 @@ struct token_tf {
 	struct tf_table t;
 };
 
-struct token_tf *token_tf_new(void) { return xcalloc(1, sizeof(struct token_tf)); }
+struct token_tf *token_tf_new(void)
+{
+	return xcalloc(1, sizeof(struct token_tf));
+}
 
 void token_tf_free(struct token_tf *tf)
 {
@@ -262,7 +441,7 @@ static int emit_word(struct scan *sc, const char *text, size_t start, size_t n)
 		else if (is_upper(w[i]) && is_digit(w[i - 1]) && i >= 2 && is_lower(w[i - 2]))
 			cut = 1; /* utf8|Decode */
 		else if (is_lower(w[i]) && w[i] < 0x80 && is_upper(w[i - 1]) && i >= 2 &&
-			 is_upper(w[i - 2]))
+		         is_upper(w[i - 2]))
 			cut = 2; /* HTTP|Server: cut before the last capital */
 		if (!cut)
 			continue;
@@ -306,7 +485,7 @@ static int token_scan(const char *text, size_t n, struct scan *sc)
 
 int token_each(const char *text, size_t n, struct token_tf *tf, token_fn fn, void *ctx)
 {
-	struct scan sc = {0, NULL, fn, ctx};
+	struct scan sc = { 0, NULL, fn, ctx };
 
 	if (tf) {
 		sc.tf_cap = TOKEN_TF_CAP;
@@ -332,7 +511,10 @@ void token_stream(const char *text, size_t n, struct token_tf *tf, struct buf *o
 	token_each(text, n, tf, stream_cb, out);
 }
 
-size_t token_estimate(size_t nbytes) { return (nbytes + 2) / 3; }
+size_t token_estimate(size_t nbytes)
+{
+	return (nbytes + 2) / 3;
+}
 
 /* ---- the FTS5 tokenizer "loom": terms were made by token_stream() ---- */
 
@@ -346,10 +528,13 @@ static int fts_create(void *unused, const char **azArg, int nArg, Fts5Tokenizer 
 	return SQLITE_OK;
 }
 
-static void fts_delete(Fts5Tokenizer *t) { (void)t; }
+static void fts_delete(Fts5Tokenizer *t)
+{
+	(void)t;
+}
 
 static int fts_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text, int n,
-			int (*xToken)(void *, int, const char *, int, int, int))
+                        int (*xToken)(void *, int, const char *, int, int, int))
 {
 	int i = 0, rc;
 	(void)t;
@@ -362,7 +547,8 @@ static int fts_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text
 		start = i;
 		while (i < n && text[i] != ' ')
 			i++;
-		if (i > start && (rc = xToken(ctx, 0, text + start, i - start, start, i)) != SQLITE_OK)
+		if (i > start &&
+		    (rc = xToken(ctx, 0, text + start, i - start, start, i)) != SQLITE_OK)
 			return rc;
 	}
 	return SQLITE_OK;
@@ -370,7 +556,7 @@ static int fts_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text
 
 int token_fts5_register(sqlite3 *db, struct error *e)
 {
-	static fts5_tokenizer tok = {fts_create, fts_delete, fts_tokenize};
+	static fts5_tokenizer tok = { fts_create, fts_delete, fts_tokenize };
 	fts5_api *api = NULL;
 	sqlite3_stmt *st;
 	int rc;

@@ -8,8 +8,8 @@
 #include "core/buf.h"
 #include "core/error.h"
 
-#define TOKEN_MAX 48 /* longer words are not indexed */
-#define TOKEN_TF_CAP 4 /* occurrences of one term indexed per chunk (BM25 saturates) */
+#define TOKEN_MAX    48 /* longer words are not indexed */
+#define TOKEN_TF_CAP 4  /* occurrences of one term indexed per chunk (BM25 saturates) */
 
 /*
  * Called once per term with the normalized term (lowercase, light-stemmed, not

@@ -89,7 +89,10 @@ int buf_add(struct buf *b, const void *data, size_t n)
 	return 0;
 }
 
-int buf_adds(struct buf *b, const char *s) { return buf_add(b, s, strlen(s)); }
+int buf_adds(struct buf *b, const char *s)
+{
+	return buf_add(b, s, strlen(s));
+}
 
 int buf_addch(struct buf *b, int c)
 {

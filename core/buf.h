@@ -21,8 +21,14 @@ struct buf {
 };
 
 extern char buf_empty[1];
-#define BUF_INIT {buf_empty, 0, 0, 0}
-#define BUF_INIT_MAX(m) {buf_empty, 0, 0, (m)}
+#define BUF_INIT                                                                                   \
+	{                                                                                          \
+		buf_empty, 0, 0, 0                                                                 \
+	}
+#define BUF_INIT_MAX(m)                                                                            \
+	{                                                                                          \
+		buf_empty, 0, 0, (m)                                                               \
+	}
 
 void buf_init(struct buf *b, size_t max);
 /* Frees the contents and leaves an empty buffer (max kept). */

@@ -12,7 +12,12 @@
 struct error {
 	char msg[512]; /* empty when no error was set */
 };
-#define ERROR_INIT {{0}}
+#define ERROR_INIT                                                                                 \
+	{                                                                                          \
+		{                                                                                  \
+			0                                                                          \
+		}                                                                                  \
+	}
 
 /* Sets the message (replacing any earlier one); always returns -1. */
 int error_set(struct error *e, const char *fmt, ...) LOOM_PRINTF(2, 3);

@@ -17,7 +17,10 @@ static void git_init_once(void)
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 }
 
-void gitx_init(void) { pthread_once(&git_once, git_init_once); }
+void gitx_init(void)
+{
+	pthread_once(&git_once, git_init_once);
+}
 
 int gitx_error(struct error *e, const char *what)
 {

@@ -16,10 +16,13 @@ struct hmap {
 		size_t len;
 		uint64_t hash;
 		size_t val;
-	} *slots;
+	} * slots;
 	size_t cap, used;
 };
-#define HMAP_INIT {NULL, 0, 0}
+#define HMAP_INIT                                                                                  \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 uint64_t hmap_hash(const char *key, size_t len);
 /* Inserts or replaces; returns 1 when the key was new. */

@@ -15,7 +15,10 @@
 
 static void (*fatal_hook)(void);
 
-void fatal_set_hook(void (*hook)(void)) { fatal_hook = hook; }
+void fatal_set_hook(void (*hook)(void))
+{
+	fatal_hook = hook;
+}
 
 void fatal(const char *fmt, ...)
 {

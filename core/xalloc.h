@@ -6,7 +6,7 @@
 
 #if defined(__GNUC__)
 #define LOOM_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#define LOOM_NORETURN __attribute__((noreturn))
+#define LOOM_NORETURN     __attribute__((noreturn))
 #else
 #define LOOM_PRINTF(f, a)
 #define LOOM_NORETURN

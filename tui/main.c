@@ -21,11 +21,12 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
-	{"index", cli_index, "build or refresh the Context Loom index of a repository"},
-	{"query", cli_query, "rank and pack the files relevant to a task, with the evidence ledger"},
-	{"ledger", cli_ledger, "print a stored evidence ledger (default: the last)"},
-	{"help", cmd_help, "show this help"},
-	{"version", cmd_version, "show the version"},
+	{ "index", cli_index, "build or refresh the Context Loom index of a repository" },
+	{ "query", cli_query,
+	  "rank and pack the files relevant to a task, with the evidence ledger" },
+	{ "ledger", cli_ledger, "print a stored evidence ledger (default: the last)" },
+	{ "help", cmd_help, "show this help" },
+	{ "version", cmd_version, "show the version" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -34,13 +35,13 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: loom [--help] [--version] [PATH]\n"
-		   "       loom <command> [options] [args]\n\n"
-		   "Loom is a terminal coding assistant for small local models.\n\n"
-		   "commands:\n");
+	           "       loom <command> [options] [args]\n\n"
+	           "Loom is a terminal coding assistant for small local models.\n\n"
+	           "commands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'loom <command> --help' describes a command's options.\n"
-		   "exit status: 0 success, 1 failure, 2 usage error, 130 interrupted\n");
+	           "exit status: 0 success, 1 failure, 2 usage error, 130 interrupted\n");
 }
 
 static int cmd_help(int argc, char **argv)
