@@ -33,6 +33,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 STOP = set("""a about above after again against all am an and any are as at be because been
@@ -114,8 +115,12 @@ class Baseline:
             return
         p = subprocess.Popen(["git", "-C", self.repo, "cat-file", "--batch"],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        p.stdin.write(("\n".join(todo) + "\n").encode())
-        p.stdin.close()
+
+        def feed():  # a thread: git blocks on a full stdout pipe otherwise
+            p.stdin.write(("\n".join(todo) + "\n").encode())
+            p.stdin.close()
+        writer = threading.Thread(target=feed)
+        writer.start()
         for s in todo:
             header = p.stdout.readline().split()
             size = int(header[2])
@@ -127,6 +132,7 @@ class Baseline:
             toks = [t for t in WORD.findall(data.decode("utf-8", "replace").lower())
                     if t not in STOP]
             self.blobs[s] = (collections.Counter(toks), len(toks))
+        writer.join()
         p.wait()
 
     def rank(self, commit, task):

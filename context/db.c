@@ -24,6 +24,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "context/bm25.h"
 #include "context/token.h"
 #include "core/log.h"
 
@@ -215,6 +216,24 @@ static int create_schema(struct db *d, struct error *e)
 	return r;
 }
 
+/* Registers Loom's tokenizer and ranking function with the connection. */
+static int fts5_extend(sqlite3 *h, struct error *e)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(h, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
+		return error_set(e, "this sqlite has no fts5: %s", sqlite3_errmsg(h));
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (!api)
+		return error_set(e, "this sqlite has no fts5 api");
+	if (token_fts5_register(api, e) < 0 || bm25_register(api, e) < 0)
+		return -1;
+	return 0;
+}
+
 int db_open(struct repo *r, struct db *d, struct error *e)
 {
 	int version = -1, rc, attempt;
@@ -245,7 +264,7 @@ int db_open(struct repo *r, struct db *d, struct error *e)
 			                 sqlite3_errstr(rc));
 		db_remove(r);
 	}
-	if (token_fts5_register(d->h, e) < 0)
+	if (fts5_extend(d->h, e) < 0)
 		goto fail;
 	if (db_exec(d,
 	            "PRAGMA synchronous=NORMAL;"

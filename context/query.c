@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "context/bm25.h"
 #include "context/index.h"
 #include "context/ledger.h"
 #include "context/token.h"
@@ -34,9 +35,12 @@
 #include "core/utf8.h"
 #include "core/xalloc.h"
 
-#define QUERY_TERMS      24   /* terms searched at most */
-#define TERM_MAX_SHARE   0.03 /* terms in more chunks than this share are dropped, */
-#define TERM_MAX_FLOOR   5000 /* ... once they are in more chunks than this */
+#define RARE_TERMS       24   /* selective terms searched at most */
+#define RARE_SHARE       0.03 /* a term is selective in at most this share of chunks, */
+#define RARE_FLOOR       5000 /* ... or in at most this many */
+#define COMMON_TERMS     16   /* common terms scored at most */
+#define COMMON_SHARE     0.5  /* commoner terms are dropped: their IDF is about 0 */
+#define COMMON_DRIVERS   3    /* with no selective term, the rarest few drive the match */
 #define BM25_CHUNKS      1500 /* best chunks examined */
 #define RANGES_PER_FILE  3    /* best chunks kept per file for packing */
 #define SYMBOL_MAX_FILES 20   /* a name defined in more files is not evidence */
@@ -98,6 +102,9 @@ struct q {
 	char **all_terms; /* every term of the task, for the path rule */
 	size_t nall;
 	int64_t *dfs;
+	int64_t nchunks;      /* chunks in the index */
+	int64_t rare_limit;   /* df of a selective term, at most */
+	int64_t driver_limit; /* terms with df up to this drive the match */
 	cJSON *notes;
 };
 
@@ -571,57 +578,90 @@ static int term_cb(void *ctx, const char *term, size_t n, size_t start, size_t e
 }
 
 /* Document frequencies of the terms; keeps the most selective, in task order. */
+/* Removes term i (and its df), keeping the order of the rest. */
+static void drop_term(struct q *q, size_t i)
+{
+	free(q->terms[i]);
+	memmove(q->terms + i, q->terms + i + 1, (q->nterms - i - 1) * sizeof(*q->terms));
+	memmove(q->dfs + i, q->dfs + i + 1, (q->nterms - i - 1) * sizeof(*q->dfs));
+	q->nterms--;
+}
+
+/* Index of the most common term whose df is in (lo, hi], or -1. Ties: the later in order. */
+static ssize_t most_common(const struct q *q, int64_t lo, int64_t hi)
+{
+	ssize_t worst = -1;
+	size_t j;
+
+	for (j = 0; j < q->nterms; j++)
+		if (q->dfs[j] > lo && q->dfs[j] <= hi &&
+		    (worst < 0 || q->dfs[j] > q->dfs[worst] ||
+		     (q->dfs[j] == q->dfs[worst] && strcmp(q->terms[j], q->terms[worst]) > 0)))
+			worst = (ssize_t)j;
+	return worst;
+}
+
+/*
+ * Looks up each term's document frequency and keeps, in task order, at most
+ * RARE_TERMS selective terms (in at most RARE_SHARE of all chunks) and
+ * COMMON_TERMS common ones (in at most COMMON_SHARE); absent terms and
+ * commoner ones are dropped. Sets q->rare_limit.
+ */
 static void select_terms(struct q *q, int64_t nchunks)
 {
 	sqlite3_stmt *st;
-	size_t i, j, keep = 0;
-	int64_t limit = (int64_t)(TERM_MAX_SHARE * (double)nchunks) + 1;
+	size_t i, nrare = 0, ncommon = 0;
+	int64_t common_limit = (int64_t)(COMMON_SHARE * (double)nchunks);
+	ssize_t k;
 
-	if (limit < TERM_MAX_FLOOR)
-		limit = TERM_MAX_FLOOR;
-
+	q->nchunks = nchunks;
+	q->rare_limit = (int64_t)(RARE_SHARE * (double)nchunks);
+	if (q->rare_limit < RARE_FLOOR)
+		q->rare_limit = RARE_FLOOR;
 	q->all_terms = xcalloc(q->nterms + 1, sizeof(*q->all_terms));
 	for (i = 0; i < q->nterms; i++)
 		q->all_terms[i] = xstrdup(q->terms[i]);
 	q->nall = q->nterms;
+	q->dfs = xcalloc(q->nterms + 1, sizeof(*q->dfs));
 	if (sqlite3_exec(q->d->h,
 	                 "CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING"
 	                 " fts5vocab(main, fts_body, row)",
 	                 NULL, NULL, NULL) != SQLITE_OK) {
-		q->nterms = 0;
+		while (q->nterms)
+			drop_term(q, q->nterms - 1);
 		return;
 	}
 	st = db_prepare(q->d, "SELECT doc FROM temp.vocab WHERE term = ?1");
-	q->dfs = xcalloc(q->nterms + 1, sizeof(*q->dfs));
 	for (i = 0; i < q->nterms; i++) {
 		sqlite3_bind_text(st, 1, q->terms[i], -1, SQLITE_STATIC);
 		q->dfs[i] = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	/* drop absent and too common terms, then all but the QUERY_TERMS rarest */
+	for (i = q->nterms; i-- > 0;)
+		if (q->dfs[i] == 0 || (q->dfs[i] > q->rare_limit && q->dfs[i] > common_limit))
+			drop_term(q, i);
 	for (i = 0; i < q->nterms; i++) {
-		if (q->dfs[i] == 0 || q->dfs[i] > limit) {
-			free(q->terms[i]);
-			continue;
+		if (q->dfs[i] <= q->rare_limit)
+			nrare++;
+		else
+			ncommon++;
+	}
+	for (; nrare > RARE_TERMS; nrare--)
+		drop_term(q, (size_t)most_common(q, 0, q->rare_limit));
+	for (; ncommon > COMMON_TERMS; ncommon--)
+		drop_term(q, (size_t)most_common(q, q->rare_limit, INT64_MAX));
+	/* nothing selective: the rarest common terms drive the match instead */
+	if (!nrare)
+		for (i = 0; i < COMMON_DRIVERS && (k = most_common(q, -1, INT64_MAX)) >= 0; i++)
+			q->dfs[k] = -q->dfs[k]; /* marked; flipped back below */
+	for (i = 0; i < q->nterms; i++)
+		if (q->dfs[i] < 0) {
+			q->dfs[i] = -q->dfs[i];
+			q->driver_limit = q->driver_limit > q->dfs[i] ? q->driver_limit : q->dfs[i];
 		}
-		q->terms[keep] = q->terms[i];
-		q->dfs[keep++] = q->dfs[i];
-	}
-	q->nterms = keep;
-	while (q->nterms > QUERY_TERMS) {
-		size_t worst = 0;
-		for (j = 1; j < q->nterms; j++)
-			if (q->dfs[j] > q->dfs[worst] || (q->dfs[j] == q->dfs[worst] &&
-			                                  strcmp(q->terms[j], q->terms[worst]) > 0))
-				worst = j;
-		free(q->terms[worst]);
-		memmove(q->terms + worst, q->terms + worst + 1,
-		        (q->nterms - worst - 1) * sizeof(*q->terms));
-		memmove(q->dfs + worst, q->dfs + worst + 1,
-		        (q->nterms - worst - 1) * sizeof(*q->dfs));
-		q->nterms--;
-	}
+	if (nrare)
+		q->driver_limit = q->rare_limit;
 }
 
 static char *match_expr(char **terms, size_t n)
@@ -634,10 +674,49 @@ static char *match_expr(char **terms, size_t n)
 	return buf_detach(&b, NULL);
 }
 
+/*
+ * The MATCH expression and the loom_bm25() weights for the selected terms:
+ * "(d1 OR d2) AND (d1 OR d2 OR c1)" where the d are the driving (selective)
+ * terms and the c the common ones; the repeated d phrases weigh nothing.
+ */
+static void bm25_query(struct q *q, struct buf *expr, struct buf *weights)
+{
+	size_t i, ndrive = 0, ncommon = 0;
+	struct buf drive = BUF_INIT;
+
+	for (i = 0; i < q->nterms; i++) {
+		if (q->dfs[i] <= q->driver_limit)
+			buf_addf(&drive, "%s\"%s\"", ndrive++ ? " OR " : "", q->terms[i]);
+		else
+			ncommon++;
+	}
+	for (i = 0; i < q->nterms; i++)
+		if (q->dfs[i] <= q->driver_limit)
+			buf_addf(weights, ", %.17g",
+			         bm25_idf((double)q->nchunks, (double)q->dfs[i]));
+	if (!ncommon) {
+		buf_add(expr, drive.ptr, drive.len);
+		buf_release(&drive);
+		return;
+	}
+	buf_addf(expr, "(%s) AND (%s", drive.ptr, drive.ptr);
+	for (i = 0; i < ndrive; i++)
+		buf_adds(weights, ", 0");
+	for (i = 0; i < q->nterms; i++)
+		if (q->dfs[i] > q->driver_limit) {
+			buf_addf(expr, " OR \"%s\"", q->terms[i]);
+			buf_addf(weights, ", %.17g",
+			         bm25_idf((double)q->nchunks, (double)q->dfs[i]));
+		}
+	buf_addch(expr, ')');
+	buf_release(&drive);
+}
+
 static void bm25_rule(struct q *q)
 {
 	sqlite3_stmt *st;
-	char *expr;
+	struct buf expr = BUF_INIT, weights = BUF_INIT;
+	char *sql;
 	double best = 0;
 	size_t i;
 	struct cand **hits = NULL;
@@ -645,35 +724,39 @@ static void bm25_rule(struct q *q)
 
 	if (!q->nterms)
 		return;
-	expr = match_expr(q->terms, q->nterms);
-	st = db_prepare(q->d, "SELECT c.id >> ?3, c.start_line, c.end_line, m.s FROM"
-	                      " (SELECT rowid AS r, -bm25(fts_body) AS s FROM fts_body"
-	                      "  WHERE fts_body MATCH ?1 ORDER BY rank LIMIT ?2) m"
-	                      " JOIN chunks c ON c.id = m.r ORDER BY m.s DESC, c.id");
-	sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+	bm25_query(q, &expr, &weights);
+	sql = xasprintf("SELECT c.id >> ?3, c.start_line, c.end_line, m.s FROM"
+	                " (SELECT rowid AS r, loom_bm25(fts_body%s) AS s FROM fts_body"
+	                "  WHERE fts_body MATCH ?1 ORDER BY s DESC, rowid LIMIT ?2) m"
+	                " JOIN chunks c ON c.id = m.r ORDER BY m.s DESC, c.id",
+	                weights.ptr);
+	st = db_prepare(q->d, sql);
+	free(sql);
+	sqlite3_bind_text(st, 1, expr.ptr, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, BM25_CHUNKS);
 	sqlite3_bind_int(st, 3, DB_CHUNK_BITS);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct cand *c = cand_get(q, sqlite3_column_int64(st, 0));
-		double s = sqlite3_column_double(st, 3);
+		double sc = sqlite3_column_double(st, 3);
+		size_t kept = 0, k;
+		if (sc <= 0)
+			continue;
 		if (c->bm25 == 0) {
-			c->bm25 = s;
+			c->bm25 = sc;
 			XGROW(hits, hcap, nhits + 1);
 			hits[nhits++] = c;
 		}
-		if (s > best)
-			best = s;
-		{
-			size_t kept = 0, k;
-			for (k = 0; k < c->nranges; k++)
-				kept += !strcmp(c->ranges[k].why, "match");
-			if (kept < RANGES_PER_FILE)
-				cand_range(c, sqlite3_column_int(st, 1), sqlite3_column_int(st, 2),
-				           2.0 - (double)kept * 0.1, "match");
-		}
+		if (sc > best)
+			best = sc;
+		for (k = 0; k < c->nranges; k++)
+			kept += !strcmp(c->ranges[k].why, "match");
+		if (kept < RANGES_PER_FILE)
+			cand_range(c, sqlite3_column_int(st, 1), sqlite3_column_int(st, 2),
+			           2.0 - (double)kept * 0.1, "match");
 	}
 	sqlite3_finalize(st);
-	free(expr);
+	buf_release(&expr);
+	buf_release(&weights);
 	for (i = 0; i < nhits && best > 0; i++) {
 		struct cand *c = hits[i];
 		/* evidence is filled in after ranking, when the chunk text is read */
@@ -1220,11 +1303,13 @@ static void add_slice(struct cand *c, int s, int e, const char *why)
 static void pack_file(struct q *q, struct cand *c, const struct lines *l, size_t *left)
 {
 	size_t budget = q->o->budget, head = header_tokens(c->path), small = budget / 4;
-	size_t i, used = 0;
+	size_t share = budget / 3, limit, i, used = 0;
 	struct range *r;
 
 	if (small < 256)
 		small = 256;
+	if (share < 512)
+		share = 512;
 	if (c->skip) {
 		c->left_out = xasprintf("not indexed: %s", c->skip);
 		return;
@@ -1244,13 +1329,15 @@ static void pack_file(struct q *q, struct cand *c, const struct lines *l, size_t
 	}
 	{
 		size_t whole = lines_tokens(l, 1, l->n);
-		if (whole + head <= *left && (whole <= small || !c->nranges)) {
+		if (whole + head <= *left && whole <= small) {
 			add_slice(c, 1, l->n, "whole file");
 			c->packed_tokens = whole + head;
 			*left -= c->packed_tokens;
 			return;
 		}
 	}
+	/* one big file must not take the whole budget: its slices get a third */
+	limit = *left < share + head ? *left : share + head;
 	r = xmalloc((c->nranges + 1) * sizeof(*r));
 	if (c->nranges) {
 		memcpy(r, c->ranges, c->nranges * sizeof(*r));
@@ -1276,7 +1363,7 @@ static void pack_file(struct q *q, struct cand *c, const struct lines *l, size_t
 				int ne = e > c->slices[k].e ? e : c->slices[k].e;
 				need = lines_tokens(l, ns, ne) -
 				       lines_tokens(l, c->slices[k].s, c->slices[k].e);
-				if (used + need <= *left) {
+				if (used + need <= limit) {
 					used += need;
 					c->slices[k].s = ns;
 					c->slices[k].e = ne;
@@ -1287,11 +1374,11 @@ static void pack_file(struct q *q, struct cand *c, const struct lines *l, size_t
 		if (overlap)
 			continue;
 		need = lines_tokens(l, s, e);
-		if (used + need > *left) {
+		if (used + need > limit) {
 			/* cut the region to what fits, if that is still worth showing */
-			while (e > s && used + lines_tokens(l, s, e) > *left)
+			while (e > s && used + lines_tokens(l, s, e) > limit)
 				e--;
-			if (e - s + 1 < 8 || used + lines_tokens(l, s, e) > *left)
+			if (e - s + 1 < 8 || used + lines_tokens(l, s, e) > limit)
 				break;
 			need = lines_tokens(l, s, e);
 		}
@@ -1316,8 +1403,8 @@ static void pack_file(struct q *q, struct cand *c, const struct lines *l, size_t
 		}
 		if (smallest == (size_t)-1)
 			smallest = lines_tokens(l, 1, l->n < 8 ? l->n : 8) + head;
-		c->left_out =
-		        xasprintf("budget: needs at least %zu tokens, %zu left", smallest, *left);
+		c->left_out = xasprintf("budget: needs at least %zu tokens, %zu available to it",
+		                        smallest, limit);
 		return;
 	}
 	qsort(c->slices, c->nslices, sizeof(*c->slices), cmp_range_line);

@@ -554,22 +554,11 @@ static int fts_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text
 	return SQLITE_OK;
 }
 
-int token_fts5_register(sqlite3 *db, struct error *e)
+int token_fts5_register(fts5_api *api, struct error *e)
 {
 	static fts5_tokenizer tok = { fts_create, fts_delete, fts_tokenize };
-	fts5_api *api = NULL;
-	sqlite3_stmt *st;
-	int rc;
+	int rc = api->xCreateTokenizer(api, "loom", NULL, &tok, NULL);
 
-	rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return error_set(e, "sqlite has no fts5: %s", sqlite3_errmsg(db));
-	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (!api)
-		return error_set(e, "sqlite has no fts5 api");
-	rc = api->xCreateTokenizer(api, "loom", NULL, &tok, NULL);
 	if (rc != SQLITE_OK)
 		return error_set(e, "cannot register the fts5 tokenizer: %s", sqlite3_errstr(rc));
 	return 0;

@@ -44,11 +44,11 @@ void token_stream(const char *text, size_t n, struct token_tf *tf, struct buf *o
 int token_is_stop(const char *term, size_t n);
 
 /*
- * Registers the FTS5 tokenizer "loom" with db. It splits on spaces only: every
- * text given to the index must come from token_stream(), and every MATCH term
- * from token_each().
+ * Registers the FTS5 tokenizer "loom". It splits on spaces only: every text
+ * given to the index must come from token_stream(), and every MATCH term from
+ * token_each().
  */
-int token_fts5_register(sqlite3 *db, struct error *e);
+int token_fts5_register(fts5_api *api, struct error *e);
 
 /*
  * Estimated model tokens for n bytes of text: ceil(n / 3). Code in common BPE
