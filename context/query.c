@@ -1061,7 +1061,8 @@ static void neighbour_rule(struct q *q, sqlite3_stmt *meta, sqlite3_stmt *hist)
 
 	for (i = 0; i < q->nc; i++)
 		q->c[i]->score = cand_score(q->c[i]);
-	qsort(q->c, q->nc, sizeof(*q->c), cmp_cand);
+	if (q->nc)
+		qsort(q->c, q->nc, sizeof(*q->c), cmp_cand);
 	for (i = 0; i < q->nc; i++)
 		hmap_put(&q->byid, (const char *)&q->c[i]->id, sizeof(int64_t), i);
 	for (i = 0; i < q->nc && nstrong < STRONG_MAX && q->c[i]->score >= STRONG_SCORE; i++) {
@@ -1558,7 +1559,8 @@ int query_run(struct repo *r, struct db *d, const struct query_opts *o, cJSON **
 	}
 	sqlite3_finalize(meta);
 	sqlite3_finalize(hist);
-	qsort(q.c, q.nc, sizeof(*q.c), cmp_cand);
+	if (q.nc)
+		qsort(q.c, q.nc, sizeof(*q.c), cmp_cand);
 	if (!q.nc && *task)
 		note(&q, "no file matched the task");
 

@@ -400,7 +400,8 @@ int scan_run(struct repo *r, struct scan *s, int want_staged, struct error *e)
 		goto done;
 	}
 	walk_tree(&w);
-	qsort(s->v, s->n, sizeof(*s->v), cmp_file);
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_file);
 	if (r->git && want_staged && mark_staged(&w, e) < 0)
 		rc = -1;
 done:

@@ -60,11 +60,12 @@ static void test_cap(void)
 static void test_hostile(void)
 {
 	size_t n = 1 << 20, i;
-	char *big = malloc(n);
+	char *big = malloc(n + 1);
 	char *got;
 
 	for (i = 0; i < n; i++)
 		big[i] = (char)(i * 7919 % 251 + 1);
+	big[n] = '\0';
 	got = stream(big, 1);
 	CHECK(got != NULL);
 	free(got);
