@@ -76,7 +76,8 @@ static const char index_usage[] =
         "the current directory) in PATH/.loom/index.db. Only new and changed files are\n"
         "read. Shows progress on a terminal.\n"
         "\n"
-        "  --max-size BYTES  record but do not read larger files (default 1M)\n"
+        "  --max-size BYTES  record but do not read larger files (default 1M; the index\n"
+        "                    keeps the last limit given)\n"
         "  --history N       commits of history read for the recency rule (default 100)\n"
         "  --stats           print a summary line even when stderr is not a terminal\n"
         "  --verify          then check the database's integrity against the work tree\n";

@@ -63,8 +63,9 @@ struct dbrow {
 	int64_t size, mtime_ns, ctime_ns;
 	uint64_t ino;
 	git_oid hash;
-	int has_hash; /* content was indexed: hash is valid and chunks may exist */
-	int git;      /* DBGIT_* */
+	int has_hash;  /* content was indexed: hash is valid and chunks may exist */
+	int too_large; /* skipped for its size */
+	int git;       /* DBGIT_* */
 };
 
 struct chunk {
@@ -686,7 +687,7 @@ static void load_rows(struct db *d, struct dbrow **rows, size_t *n)
 {
 	sqlite3_stmt *st =
 	        db_prepare(d, "SELECT id, path, size, mtime_ns, ctime_ns, ino, hash, git,"
-	                      " skip IS NULL FROM files ORDER BY path");
+	                      " skip IS NULL, skip LIKE 'larger than %' FROM files ORDER BY path");
 	size_t cap = 0;
 
 	*rows = NULL;
@@ -707,6 +708,7 @@ static void load_rows(struct db *d, struct dbrow **rows, size_t *n)
 			r->has_hash = 1;
 		}
 		r->git = sqlite3_column_int(st, 7);
+		r->too_large = sqlite3_column_int(st, 9);
 	}
 	sqlite3_finalize(st);
 }
@@ -800,7 +802,13 @@ static int one_refresh(struct repo *r, struct db *d, const struct index_opts *o,
 	uint64_t t_batch, t_prog = 0;
 	size_t batch = 0;
 	int cold = 0;
+	size_t max_size = o->max_file_size;
 
+	if (!max_size) {
+		char *v = db_meta_get(d, "max_file_size");
+		max_size = v && atoll(v) > 0 ? (size_t)atoll(v) : INDEX_MAX_FILE_SIZE_DEFAULT;
+		free(v);
+	}
 	if (scan_run(r, &s, 1, e) < 0)
 		return -1;
 	if (s.unreadable)
@@ -844,8 +852,12 @@ static int one_refresh(struct repo *r, struct db *d, const struct index_opts *o,
 		} else {
 			struct scan_file *sf = &s.v[i];
 			struct dbrow *row = &rows[j];
+			/* a new size limit re-reads the files it moves across */
+			int limit_moved = row->too_large
+			                          ? (uint64_t)sf->size <= max_size
+			                          : row->has_hash && (uint64_t)sf->size > max_size;
 			if (sf->size == row->size && sf->mtime_ns == row->mtime_ns &&
-			    sf->ctime_ns == row->ctime_ns && sf->ino == row->ino) {
+			    sf->ctime_ns == row->ctime_ns && sf->ino == row->ino && !limit_moved) {
 				int g = git_bits(&s, sf, &row->hash, row->has_hash);
 				if (g != row->git) {
 					sqlite3_bind_int64(w.upd_git, 1, row->id);
@@ -870,7 +882,7 @@ static int one_refresh(struct repo *r, struct db *d, const struct index_opts *o,
 	p.items = items;
 	p.n = nwork;
 	p.rootfd = open(r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	p.max_size = o->max_file_size;
+	p.max_size = max_size;
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv_work, NULL);
 	pthread_cond_init(&p.cv_done, NULL);
@@ -947,13 +959,16 @@ static int one_refresh(struct repo *r, struct db *d, const struct index_opts *o,
 	pthread_cond_destroy(&p.cv_done);
 
 	if (rc == 0 && !w.fts_lost && !st->interrupted) {
+		char limit[32];
 		if ((st->removed || st->indexed) &&
 		    db_exec(d,
 		            "DELETE FROM stash WHERE hash NOT IN"
 		            " (SELECT hash FROM files WHERE hash IS NOT NULL)",
 		            e) < 0)
 			rc = -1;
-		if (rc == 0 && db_meta_set(d, "git_sig", s.git_sig, e) < 0)
+		snprintf(limit, sizeof(limit), "%zu", max_size);
+		if (rc == 0 && (db_meta_set(d, "git_sig", s.git_sig, e) < 0 ||
+		                db_meta_set(d, "max_file_size", limit, e) < 0))
 			rc = -1;
 		if (rc == 0 && refresh_history(r, d, o->history, e) < 0)
 			rc = -1;

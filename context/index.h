@@ -15,13 +15,13 @@
 #define INDEX_HISTORY_DEFAULT       100
 
 struct index_opts {
-	size_t max_file_size; /* larger files are recorded but not read */
+	size_t max_file_size; /* larger files are recorded but not read; 0 = as last time */
 	int progress;         /* draw "files done / total" on stderr */
 	int history;          /* commits of history read for the recency rule */
 };
 #define INDEX_OPTS_INIT                                                                            \
 	{                                                                                          \
-		INDEX_MAX_FILE_SIZE_DEFAULT, 0, INDEX_HISTORY_DEFAULT                              \
+		0, 0, INDEX_HISTORY_DEFAULT                                                        \
 	}
 
 struct index_stats {

@@ -29,6 +29,15 @@ expect_eq "odd names indexed" 4 "$(sql "select count(*) from files where skip is
 line.txt', 'ünï cødé.txt', 'latin1.txt')")"
 ok "binary, huge, invalid UTF-8, odd names and symlinks"
 
+expect_status "the size limit is remembered" 0 "$LOOM" index --stats
+expect_eq "nothing re-read under the same limit" 0 "$(index_stat read)"
+expect_status "a larger limit" 0 "$LOOM" index --stats --max-size 1M
+expect_eq "the huge file is read now" 1 "$(index_stat read)"
+expect_eq "and indexed" 1 "$(sql "select count(*) from files where path='huge.txt' and skip is null")"
+expect_status "a smaller limit again" 0 "$LOOM" index --stats --verify --max-size 2k
+expect_eq "the huge file is skipped again" "larger than 2048 bytes" "$(sql "select skip from files where path='huge.txt'")"
+ok "--max-size is remembered; changing it re-reads the files it moves across"
+
 git add -A && git commit -qm "odd files"
 "$LOOM" query --json "zebrafinch quokka root wallaby numbat bilby wombat dingo" >"$T/q.json" 2>"$T/err" ||
   fail "query over odd files: $(cat "$T/err")"
