@@ -167,6 +167,19 @@ class Baseline:
         return [p for _, p in scored[:TOP]]
 
 
+def parse_configs(spec):
+    """'name:rule=v,rule=v;name2:...' -> [(name, {rule: v})], the default first."""
+    out = [("default", {})]
+    for part in filter(None, spec.split(";")):
+        name, _, body = part.partition(":")
+        over = {}
+        for kv in filter(None, body.split(",")):
+            k, v = kv.split("=")
+            over[k.strip()] = float(v)
+        out.append((name.strip(), over))
+    return out
+
+
 def configs():
     """The default weights, then one-at-a-time variations of the tunable rules."""
     grid = {
@@ -258,11 +271,12 @@ def main():
     ap.add_argument("--cases", type=int, default=120)
     ap.add_argument("--work", default="/tmp/loom-bench-retrieval")
     ap.add_argument("--json", dest="json_out")
+    ap.add_argument("--configs", help="'name:rule=v,...;...' instead of the one-at-a-time grid")
     a = ap.parse_args()
     loom = os.path.abspath(a.loom)
     os.makedirs(a.work, exist_ok=True)
     log = lambda s: print(s, file=sys.stderr, flush=True)
-    cfgs = configs()
+    cfgs = parse_configs(a.configs) if a.configs else configs()
     allcases, allranks, alltimes = [], collections.defaultdict(dict), {"index": [], "query": []}
     per_repo = {}
     for src in a.repos:
@@ -274,7 +288,7 @@ def main():
             alltimes[k] += times[k]
         per_repo[name] = {
             c: {h: metrics(ranks[c], [x for x in cases if x["half"] == h]) for h in ("tune", "test")}
-            for c in ("default", "bm25-baseline")}
+            for c in ranks}
         per_repo[name]["median_index_s"] = median(times["index"])
         per_repo[name]["median_query_s"] = median(times["query"])
     tune = [c for c in allcases if c["half"] == "tune"]
@@ -296,8 +310,8 @@ def main():
         "repos": per_repo,
         "configs_on_tuning_half": {c: metrics(allranks[c], tune) for c, _ in cfgs},
         "improving_variations": chosen,
-        "test_half": {c: metrics(allranks[c], test) for c in ("default", "bm25-baseline")},
-        "tune_half": {c: metrics(allranks[c], tune) for c in ("default", "bm25-baseline")},
+        "test_half": {c: metrics(allranks[c], test) for c in allranks},
+        "tune_half": {c: metrics(allranks[c], tune) for c in allranks},
         "median_index_s": median(alltimes["index"]),
         "median_query_s": median(alltimes["query"]),
     }

@@ -32,15 +32,15 @@ const struct rule_def rule_defs[RULE__COUNT] = {
 	                "weight" },
 	[RULE_PATH_TERMS] = { "path_terms", 8,
 	                      "words of the task appear in the file's path, scaled like bm25" },
-	[RULE_NEIGHBOUR] = { "neighbour", 6, "the file imports, or is imported by, a strong file" },
-	[RULE_RECENT] = { "recent", 3,
+	[RULE_NEIGHBOUR] = { "neighbour", 2, "the file imports, or is imported by, a strong file" },
+	[RULE_RECENT] = { "recent", 10,
 	                  "a recent commit changed the file (newer commits score more)" },
 	[RULE_GENERATED] = { "generated", -10, "the file says it is generated" },
 	[RULE_VENDORED] = { "vendored", -10,
 	                    "the file is under vendor/, third_party/, node_modules/ ..." },
 	[RULE_LOCK] = { "lock", -20, "the file is a dependency lock file" },
 	[RULE_MINIFIED] = { "minified", -15, "the file is minified (.min.* or very long lines)" },
-	[RULE_TEST] = { "test", -2, "the file is a test (unless the task is about tests)" },
+	[RULE_TEST] = { "test", -5, "the file is a test (unless the task is about tests)" },
 };
 
 void rules_defaults(struct rules *r)

@@ -55,7 +55,7 @@ expect_match "include neighbour" "imported by 'src/cli.c' \(line 3\), a strong f
 ok "neighbour: files a strong file includes"
 
 "$LOOM" query --json "task summary done" >"$T/q.json"
-expect_eq "test file penalised" "-2" "$(rule test tests/test_tasks.py points "$T/q.json")"
+expect_eq "test file penalised" "-5" "$(rule test tests/test_tasks.py points "$T/q.json")"
 "$LOOM" query --json "the summary test fails" >"$T/q.json"
 expect_eq "not when the task is about tests" False "$(has_rule test tests/test_tasks.py "$T/q.json")"
 ok "test files score less unless the task is about tests"
