@@ -8,6 +8,8 @@
 
 #include "core/buf.h"
 
+#include <string.h>
+
 size_t utf8_seq_len(const unsigned char *s, size_t n)
 {
 	size_t len, i;
@@ -61,4 +63,53 @@ char *utf8_sanitize(const char *s, size_t n)
 	}
 	buf_add(&b, s + start, i - start);
 	return buf_detach(&b, NULL);
+}
+
+/* Bytes the character at s (k bytes, 0 = invalid) takes in an excerpt. */
+static size_t excerpt_width(const unsigned char *s, size_t *k)
+{
+	int escape = !*k || s[0] < 0x20 || s[0] == 0x7f || (s[0] == 0xc2 && s[1] < 0xa0);
+
+	if (escape)
+		*k = 1;
+	return escape ? 4 : *k;
+}
+
+char *utf8_excerpt(char *dst, size_t size, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, o = 0, k, w, room;
+
+	if (size < 8) {
+		if (size)
+			dst[0] = '\0';
+		return dst;
+	}
+	/* room for "..." is kept only when the whole text does not fit */
+	for (i = 0; i < n && o < size; i += k) {
+		k = utf8_seq_len(p + i, n - i);
+		o += excerpt_width(p + i, &k);
+	}
+	room = o < size ? size - 1 : size - 4;
+	for (i = 0, o = 0; i < n; i += k) {
+		k = utf8_seq_len(p + i, n - i);
+		w = excerpt_width(p + i, &k);
+		if (o + w > room) {
+			memcpy(dst + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (w != k) { /* an escaped byte */
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[p[i] >> 4];
+			dst[o++] = hex[p[i] & 15];
+		} else {
+			memcpy(dst + o, s + i, k);
+			o += k;
+		}
+	}
+	dst[o] = '\0';
+	return dst;
 }
