@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agents/cli.h"
+#include "agents/cli.h"
 #include "context/cli.h"
 #include "core/exitcode.h"
+#include "core/fs.h"
 
 struct command {
 	const char *name;
@@ -25,6 +28,8 @@ static const struct command commands[] = {
 	{ "query", cli_query,
 	  "rank and pack the files relevant to a task, with the evidence ledger" },
 	{ "ledger", cli_ledger, "print a stored evidence ledger (default: the last)" },
+	{ "ask", cli_ask, "answer one question with the model, with context from the Loom" },
+	{ "doctor", cli_doctor, "check the model server and say what to fix" },
 	{ "help", cmd_help, "show this help" },
 	{ "version", cmd_version, "show the version" },
 };
@@ -74,6 +79,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
+	if (fs_is_dir(argv[1]))
+		return cli_open(argc - 1, argv + 1);
 	fprintf(stderr, "loom: unknown command '%s' (see 'loom --help')\n", argv[1]);
 	return LOOM_EXIT_USAGE;
 }

@@ -8,7 +8,8 @@ set -eu
 LOOM_TESTS=${LOOM_TESTS:-$(cd "$(dirname "$0")/.." && pwd)}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/loom-test.XXXXXX")
-trap 'chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT
+SRV_PIDS=""
+trap 'for p in $SRV_PIDS; do kill "$p" 2>/dev/null || :; done; chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT
 export HOME="$T/home" XDG_CACHE_HOME="$T/cache" XDG_CONFIG_HOME="$T/config"
 export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z"
 unset LOOM_ENDPOINT LOOM_API LOOM_MODEL
@@ -148,4 +149,45 @@ P
   printf 'build/\n*.o\n' >"$1/.gitignore"
   printf '# Demo\n\nA tiny checksum tool with a task list.\n' >"$1/README.md"
   (cd "$1" && git init -q && git add -A && git commit -qm "initial import")
+}
+
+# reply DIR NAME HEADERS TEXT: writes the fake server's reply file DIR/NAME.reply
+reply() {
+  local headers=$3
+  mkdir -p "$1"
+  [ -z "$headers" ] || [ "${headers%$'\n'}" != "$headers" ] || headers="$headers"$'\n'
+  printf '%s---\n%s\n' "$headers" "$4" >"$1/$2.reply"
+}
+
+# srv_start NAME [OPTIONS...]: runs loom-fakesrv on the script $T/NAME; sets PID and URL
+srv_start() {
+  local name=$1 i
+  shift
+  : "${LOOMFAKESRV:?LOOMFAKESRV must point at the loom-fakesrv binary}"
+  mkdir -p "$T/$name"
+  rm -f "$T/$name.port"
+  "$LOOMFAKESRV" --script "$T/$name" --port-file "$T/$name.port" --log "$T/$name.log" "$@" \
+    >/dev/null 2>>"$T/$name.err" &
+  PID=$!
+  SRV_PIDS="$SRV_PIDS $PID"
+  for i in $(seq 100); do
+    [ -s "$T/$name.port" ] && break
+    kill -0 "$PID" 2>/dev/null || fail "$name: server died: $(cat "$T/$name.err")"
+    sleep 0.05
+  done
+  expect_match "$name: port file" '^[0-9]+$' "$(cat "$T/$name.port")"
+  URL=http://127.0.0.1:$(cat "$T/$name.port")
+}
+
+# srv_stop: SIGTERM, then the server must exit 0
+srv_stop() {
+  local st=0
+  kill -TERM "$PID"
+  wait "$PID" || st=$?
+  expect_eq "exit status after SIGTERM" 0 "$st"
+}
+
+# requests NAME PATH: how many requests for PATH the server NAME logged
+requests() {
+  python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)["path"]==sys.argv[2]))' "$T/$1.log" "$2"
 }

@@ -6,41 +6,6 @@
 : "${LOOMFAKESRV:?LOOMFAKESRV must point at the loom-fakesrv binary}"
 command -v curl >/dev/null || fail "curl is missing (.ci/setup installs it)"
 
-SRV_PIDS=""
-trap 'for p in $SRV_PIDS; do kill "$p" 2>/dev/null || :; done; chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT
-
-# reply DIR NAME HEADERS TEXT: writes DIR/NAME.reply
-reply() {
-  mkdir -p "$1"
-  printf '%s---\n%s\n' "$3" "$4" >"$1/$2.reply"
-}
-
-# srv_start NAME [OPTIONS...]: serves the script $T/NAME; sets PID and URL
-srv_start() {
-  local name=$1 i
-  shift
-  mkdir -p "$T/$name"
-  "$LOOMFAKESRV" --script "$T/$name" --port-file "$T/$name.port" --log "$T/$name.log" "$@" \
-    >/dev/null 2>>"$T/$name.err" &
-  PID=$!
-  SRV_PIDS="$SRV_PIDS $PID"
-  for i in $(seq 100); do
-    [ -s "$T/$name.port" ] && break
-    kill -0 "$PID" 2>/dev/null || fail "$name: server died: $(cat "$T/$name.err")"
-    sleep 0.05
-  done
-  expect_match "$name: port file" '^[0-9]+$' "$(cat "$T/$name.port")"
-  URL=http://127.0.0.1:$(cat "$T/$name.port")
-}
-
-# srv_stop: SIGTERM, then the server must exit 0
-srv_stop() {
-  local st=0
-  kill -TERM "$PID"
-  wait "$PID" || st=$?
-  expect_eq "exit status after SIGTERM" 0 "$st"
-}
-
 # req METHOD PATH [BODY [CURL-OPTIONS...]]: the body goes to $T/out, headers to
 # $T/hdr; sets CODE (HTTP status) and RC (curl's exit status)
 req() {

@@ -1,0 +1,15 @@
+/* cli.h - subcommands that talk to the model: loom ask, loom doctor. */
+#ifndef LOOM_AGENTS_CLI_H
+#define LOOM_AGENTS_CLI_H
+
+#include "core/config.h"
+
+/* Each takes argv with argv[0] = the subcommand name; returns an exit status. */
+int cli_ask(int argc, char **argv);
+int cli_doctor(int argc, char **argv);
+
+/* Applies the model flags shared by these commands (getopt codes 'E' endpoint, 'A' api,
+ * 'M' model, 'X' max-tokens) to c; -1 after an error message. */
+int agents_flag(struct config *c, int opt, const char *arg);
+
+#endif

@@ -1,0 +1,268 @@
+/*
+ * config.c - one table of settings, filled from files, the environment and flags.
+ *
+ * Every setting is a string checked when it is set, so a bad value never
+ * replaces a good one: a bad line in a file is a warning naming the file and
+ * line, a bad environment variable names the variable, a bad flag is a usage
+ * error for the caller. Later sources override earlier ones: defaults, the
+ * user's file, the repository's .loom/config, LOOM_* variables, flags.
+ * The API key itself is never stored here, only the name of the variable that
+ * holds it (api_key_env), so no configuration file ever contains a secret.
+ */
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/xalloc.h"
+
+enum value_kind { V_URL, V_API, V_TEXT, V_ENVNAME, V_INT, V_NUM };
+
+static const struct {
+	const char *name;
+	const char *env;
+	const char *def;
+	enum value_kind kind;
+	double lo, hi; /* for numbers */
+} keys[CONF__COUNT] = {
+	[CONF_ENDPOINT] = { "endpoint", "LOOM_ENDPOINT", "http://127.0.0.1:8080", V_URL, 0, 0 },
+	[CONF_API] = { "api", "LOOM_API", "auto", V_API, 0, 0 },
+	[CONF_MODEL] = { "model", "LOOM_MODEL", "", V_TEXT, 0, 0 },
+	[CONF_API_KEY_ENV] = { "api_key_env", "LOOM_API_KEY_ENV", "", V_ENVNAME, 0, 0 },
+	[CONF_CONTEXT] = { "context", "LOOM_CONTEXT", "8192", V_INT, 256, 10000000 },
+	[CONF_MAX_TOKENS] = { "max_tokens", "LOOM_MAX_TOKENS", "1024", V_INT, 1, 1000000 },
+	[CONF_TEMPERATURE] = { "temperature", "LOOM_TEMPERATURE", "0.2", V_NUM, 0, 2 },
+	[CONF_SEED] = { "seed", "LOOM_SEED", "42", V_INT, 0, 4294967295.0 },
+	[CONF_CONNECT_TIMEOUT] = { "connect_timeout", "LOOM_CONNECT_TIMEOUT", "5", V_NUM, 0.1,
+	                           600 },
+	[CONF_STALL_TIMEOUT] = { "stall_timeout", "LOOM_STALL_TIMEOUT", "75", V_NUM, 0.1, 86400 },
+	[CONF_RETRIES] = { "retries", "LOOM_RETRIES", "3", V_INT, 0, 20 },
+};
+
+static const char *const api_names[] = { "auto", "llamacpp", "ollama", "openai" };
+
+const char *config_name(enum config_key k)
+{
+	return keys[k].name;
+}
+const char *config_env_name(enum config_key k)
+{
+	return keys[k].env;
+}
+
+const char *config_source_name(enum config_source s)
+{
+	static const char *const names[] = {
+		[CONF_FROM_DEFAULT] = "default",        [CONF_FROM_USER] = "user config",
+		[CONF_FROM_REPO] = "repository config", [CONF_FROM_ENV] = "environment",
+		[CONF_FROM_FLAG] = "command line",
+	};
+	return names[s];
+}
+
+int config_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < CONF__COUNT; i++)
+		if (!strcmp(keys[i].name, name))
+			return i;
+	return -1;
+}
+
+void config_init(struct config *c)
+{
+	int i;
+
+	for (i = 0; i < CONF__COUNT; i++) {
+		c->val[i] = xstrdup(keys[i].def);
+		c->src[i] = CONF_FROM_DEFAULT;
+		c->where[i] = NULL;
+	}
+}
+
+void config_release(struct config *c)
+{
+	int i;
+
+	for (i = 0; i < CONF__COUNT; i++) {
+		free(c->val[i]);
+		free(c->where[i]);
+		c->val[i] = c->where[i] = NULL;
+	}
+}
+
+static int check_value(enum config_key k, const char *v, struct error *e)
+{
+	size_t i;
+	char *end;
+	double d;
+
+	switch (keys[k].kind) {
+	case V_URL:
+		if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+			return error_set(e, "%s: '%s' is not an http:// or https:// URL",
+			                 keys[k].name, v);
+		for (i = 0; v[i]; i++)
+			if ((unsigned char)v[i] <= ' ')
+				return error_set(e, "%s: '%s' has a space or control character",
+				                 keys[k].name, v);
+		return 0;
+	case V_API:
+		for (i = 0; i < sizeof(api_names) / sizeof(api_names[0]); i++)
+			if (!strcmp(v, api_names[i]))
+				return 0;
+		return error_set(e, "%s: '%s' is not one of auto, llamacpp, ollama, openai",
+		                 keys[k].name, v);
+	case V_ENVNAME:
+		for (i = 0; v[i]; i++)
+			if (!(isalnum((unsigned char)v[i]) || v[i] == '_'))
+				return error_set(e, "%s: '%s' is not an environment variable name",
+				                 keys[k].name, v);
+		return 0;
+	case V_TEXT:
+		for (i = 0; v[i]; i++)
+			if ((unsigned char)v[i] < ' ')
+				return error_set(e, "%s: control characters are not allowed",
+				                 keys[k].name);
+		return 0;
+	case V_INT:
+	case V_NUM:
+		errno = 0;
+		d = strtod(v, &end);
+		if (end == v || *end || errno || !isfinite(d) || d < keys[k].lo || d > keys[k].hi ||
+		    (keys[k].kind == V_INT && d != floor(d)))
+			return error_set(e, "%s: '%s' is not a%s number from %g to %g",
+			                 keys[k].name, v, keys[k].kind == V_INT ? " whole" : "",
+			                 keys[k].lo, keys[k].hi);
+		return 0;
+	}
+	return 0;
+}
+
+int config_set(struct config *c, enum config_key k, const char *value, enum config_source src,
+               const char *where, struct error *e)
+{
+	if (check_value(k, value, e) < 0)
+		return -1;
+	free(c->val[k]);
+	free(c->where[k]);
+	c->val[k] = xstrdup(value);
+	c->src[k] = src;
+	c->where[k] = where ? xstrdup(where) : NULL;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int config_load_file(struct config *c, const char *path, enum config_source src)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	int lineno = 0, bad = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *name, *val, *eq, where[64];
+		struct error e = ERROR_INIT;
+		int k;
+
+		lineno++;
+		name = trim(line);
+		if (!*name || *name == '#')
+			continue;
+		eq = strchr(name, '=');
+		if (!eq) {
+			log_warn("%s:%d: expected 'key = value'; line ignored", path, lineno);
+			bad++;
+			continue;
+		}
+		*eq = '\0';
+		name = trim(name);
+		val = trim(eq + 1);
+		k = config_find(name);
+		if (k < 0) {
+			log_warn("%s:%d: unknown setting '%s'; line ignored", path, lineno, name);
+			bad++;
+			continue;
+		}
+		snprintf(where, sizeof(where), "line %d", lineno);
+		if (config_set(c, (enum config_key)k, val, src, where, &e) < 0) {
+			log_warn("%s:%d: %s; line ignored", path, lineno, e.msg);
+			bad++;
+		}
+	}
+	fclose(f);
+	return bad;
+}
+
+int config_load_env(struct config *c)
+{
+	int i, bad = 0;
+
+	for (i = 0; i < CONF__COUNT; i++) {
+		const char *v = getenv(keys[i].env);
+		struct error e = ERROR_INIT;
+		if (!v || !*v)
+			continue;
+		if (config_set(c, (enum config_key)i, v, CONF_FROM_ENV, keys[i].env, &e) < 0) {
+			log_warn("%s: %s; ignored", keys[i].env, e.msg);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+char *config_user_path(void)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+
+	if (xdg && *xdg == '/')
+		return xasprintf("%s/loom/config", xdg);
+	return xasprintf("%s/.config/loom/config", home && *home ? home : "");
+}
+
+int config_load(struct config *c, const char *repo_conf_dir)
+{
+	char *user = config_user_path();
+	int bad = config_load_file(c, user, CONF_FROM_USER);
+
+	free(user);
+	if (repo_conf_dir) {
+		char *repo = xasprintf("%s/config", repo_conf_dir);
+		bad += config_load_file(c, repo, CONF_FROM_REPO);
+		free(repo);
+	}
+	return bad + config_load_env(c);
+}
+
+const char *config_get(const struct config *c, enum config_key k)
+{
+	return c->val[k];
+}
+
+long config_long(const struct config *c, enum config_key k)
+{
+	return (long)strtod(c->val[k], NULL);
+}
+
+double config_double(const struct config *c, enum config_key k)
+{
+	return strtod(c->val[k], NULL);
+}
