@@ -268,7 +268,7 @@ int db_open(struct repo *r, struct db *d, struct error *e)
 		goto fail;
 	if (db_exec(d,
 	            "PRAGMA synchronous=NORMAL;"
-	            "PRAGMA cache_size=-16384; PRAGMA foreign_keys=OFF;",
+	            "PRAGMA cache_size=-4096; PRAGMA foreign_keys=OFF;",
 	            e) < 0)
 		goto fail;
 	if (version == 0) {

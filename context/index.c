@@ -683,12 +683,14 @@ static int remove_row(struct writer *w, const struct dbrow *old)
 
 /* ---- the refresh ---- */
 
-static void load_rows(struct db *d, struct dbrow **rows, size_t *n)
+/* All rows, sorted by path; the paths live in one buffer, *paths (the caller frees both). */
+static void load_rows(struct db *d, struct dbrow **rows, size_t *n, char **paths)
 {
 	sqlite3_stmt *st =
 	        db_prepare(d, "SELECT id, path, size, mtime_ns, ctime_ns, ino, hash, git,"
 	                      " skip IS NULL, skip LIKE 'larger than %' FROM files ORDER BY path");
-	size_t cap = 0;
+	struct buf arena = BUF_INIT;
+	size_t cap = 0, i;
 
 	*rows = NULL;
 	*n = 0;
@@ -698,7 +700,10 @@ static void load_rows(struct db *d, struct dbrow **rows, size_t *n)
 		r = &(*rows)[(*n)++];
 		memset(r, 0, sizeof(*r));
 		r->id = sqlite3_column_int64(st, 0);
-		r->path = xstrdup((const char *)sqlite3_column_text(st, 1));
+		/* an offset for now: the arena moves while it grows */
+		r->path = (char *)(uintptr_t)arena.len;
+		buf_add(&arena, sqlite3_column_text(st, 1),
+		        (size_t)sqlite3_column_bytes(st, 1) + 1);
 		r->size = sqlite3_column_int64(st, 2);
 		r->mtime_ns = sqlite3_column_int64(st, 3);
 		r->ctime_ns = sqlite3_column_int64(st, 4);
@@ -711,6 +716,45 @@ static void load_rows(struct db *d, struct dbrow **rows, size_t *n)
 		r->too_large = sqlite3_column_int(st, 9);
 	}
 	sqlite3_finalize(st);
+	*paths = buf_detach(&arena, NULL);
+	for (i = 0; i < *n; i++)
+		(*rows)[i].path = *paths + (uintptr_t)(*rows)[i].path;
+}
+
+/*
+ * The staged paths of a scan, one per line: cached until the git state
+ * changes. NULL when a staged path holds a newline: then nothing is cached.
+ */
+static char *staged_paths(const struct scan *s)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].flags & SCAN_STAGED) {
+			if (strchr(s->v[i].path, '\n')) {
+				buf_release(&b);
+				return NULL;
+			}
+			buf_adds(&b, s->v[i].path);
+			buf_addch(&b, '\n');
+		}
+	return buf_detach(&b, NULL);
+}
+
+/* Sets SCAN_STAGED from a cached list; a path with a newline cannot be in it. */
+static void restore_staged(struct scan *s, char *list)
+{
+	char *p = list, *nl;
+
+	while ((nl = strchr(p, '\n'))) {
+		struct scan_file *f;
+		*nl = '\0';
+		if ((f = scan_find(s, p)))
+			f->flags |= SCAN_STAGED;
+		*nl = '\n';
+		p = nl + 1;
+	}
 }
 
 /* Ages of recently changed paths: first-parent history from HEAD, newest = 0. */
@@ -793,6 +837,7 @@ static int one_refresh(struct repo *r, struct db *d, const struct index_opts *o,
 {
 	struct scan s = SCAN_INIT;
 	struct dbrow *rows = NULL;
+	char *row_paths = NULL;
 	size_t nrows = 0, i, j, nwork = 0;
 	struct job *items = NULL;
 	struct pool p = { 0 };
@@ -800,6 +845,8 @@ static int one_refresh(struct repo *r, struct db *d, const struct index_opts *o,
 	int nthreads = 0, rc = 0, in_tx = 0;
 	struct writer w = { 0 };
 	uint64_t t_batch, t_prog = 0;
+	char sig[128], *old_sig, *staged_list = NULL;
+	int fresh;
 	size_t batch = 0;
 	int cold = 0;
 	size_t max_size = o->max_file_size;
@@ -809,13 +856,23 @@ static int one_refresh(struct repo *r, struct db *d, const struct index_opts *o,
 		max_size = v && atoll(v) > 0 ? (size_t)atoll(v) : INDEX_MAX_FILE_SIZE_DEFAULT;
 		free(v);
 	}
-	if (scan_run(r, &s, 1, e) < 0)
+	/* the HEAD-to-index diff reads trees: only when the index or HEAD moved */
+	scan_git_sig(r, sig, sizeof(sig));
+	old_sig = db_meta_get(d, "git_sig");
+	staged_list = db_meta_get(d, "staged");
+	fresh = !old_sig || !staged_list || strcmp(old_sig, sig) != 0;
+	free(old_sig);
+	if (scan_run(r, &s, fresh, e) < 0) {
+		free(staged_list);
 		return -1;
+	}
+	if (!fresh)
+		restore_staged(&s, staged_list);
 	if (s.unreadable)
 		log_warn("%zu director%s could not be read (first: '%s'); their files are not "
 		         "indexed",
 		         s.unreadable, s.unreadable == 1 ? "y" : "ies", s.first_unreadable);
-	load_rows(d, &rows, &nrows);
+	load_rows(d, &rows, &nrows, &row_paths);
 
 	w.r = r;
 	w.d = d;
@@ -830,6 +887,9 @@ static int one_refresh(struct repo *r, struct db *d, const struct index_opts *o,
 	in_tx = 1;
 	t_batch = fs_now_ns();
 	cold = nrows == 0;
+	/* a cold build inserts millions of rows: give SQLite more cache for it alone */
+	sqlite3_exec(d->h, cold ? "PRAGMA cache_size=-16384" : "PRAGMA cache_size=-4096", NULL,
+	             NULL, NULL);
 	/* a cold build creates its indexes at the end; a warm one needs them now */
 	if ((cold ? db_drop_bulk_indexes(d, e) : db_create_bulk_indexes(d, e)) < 0) {
 		rc = -1;
@@ -967,8 +1027,14 @@ static int one_refresh(struct repo *r, struct db *d, const struct index_opts *o,
 		            e) < 0)
 			rc = -1;
 		snprintf(limit, sizeof(limit), "%zu", max_size);
-		if (rc == 0 && (db_meta_set(d, "git_sig", s.git_sig, e) < 0 ||
-		                db_meta_set(d, "max_file_size", limit, e) < 0))
+		if (rc == 0 && fresh) {
+			char *list = staged_paths(&s);
+			if (db_meta_set(d, "git_sig", list ? sig : "", e) < 0 ||
+			    db_meta_set(d, "staged", list ? list : "", e) < 0)
+				rc = -1;
+			free(list);
+		}
+		if (rc == 0 && db_meta_set(d, "max_file_size", limit, e) < 0)
 			rc = -1;
 		if (rc == 0 && refresh_history(r, d, o->history, e) < 0)
 			rc = -1;
@@ -993,10 +1059,10 @@ out:
 	}
 	writer_release(&w);
 	free(items);
-	for (i = 0; i < nrows; i++)
-		free(rows[i].path);
 	free(rows);
+	free(row_paths);
 	scan_release(&s);
+	free(staged_list);
 	return rc;
 }
 

@@ -37,7 +37,8 @@ struct walker {
 	struct repo *r;
 	struct scan *out;
 	git_index *ix;
-	struct hmap tracked;  /* path -> index entry position */
+	const git_index_entry **tracked; /* stage-0 (or first) entries, sorted by path */
+	size_t ntracked;
 	struct hmap dirs;     /* directories holding tracked files */
 	struct hmap gitlinks; /* submodule paths */
 	char **dir_keys;      /* storage for the dirs keys */
@@ -145,12 +146,30 @@ static int want_dir(struct walker *w, int dirfd, const char *name, const char *r
 	}
 }
 
+/* The index entry of a tracked path (binary search: entries are sorted). */
+static const git_index_entry *tracked_find(const struct walker *w, const char *path)
+{
+	size_t lo = 0, hi = w->ntracked;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(w->tracked[mid]->path, path);
+		if (!c)
+			return w->tracked[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 static void visit(struct walk_out *o, int dirfd, const char *name, unsigned char dtype, int top)
 {
 	struct walker *w = o->w;
 	struct stat st;
 	size_t base = o->path.len;
-	size_t *pos;
+	const git_index_entry *ie;
 
 	if (base)
 		buf_addch(&o->path, '/');
@@ -170,9 +189,8 @@ static void visit(struct walk_out *o, int dirfd, const char *name, unsigned char
 	}
 	if (dtype != DT_REG && dtype != DT_LNK)
 		goto out; /* fifos, sockets, devices */
-	pos = w->r->git ? hmap_get(&w->tracked, o->path.ptr, o->path.len) : NULL;
-	if (pos) {
-		const git_index_entry *ie = git_index_get_byindex(w->ix, *pos);
+	ie = w->r->git ? tracked_find(w, o->path.ptr) : NULL;
+	if (ie) {
 		unsigned flags = SCAN_TRACKED;
 		if (git_index_entry_is_conflict(ie))
 			flags |= SCAN_CONFLICT;
@@ -270,8 +288,14 @@ static void walk_tree(struct walker *w)
 	walk_thread(&outs[0]);
 	for (i = 1; i < started; i++)
 		pthread_join(tids[i], NULL);
+	{
+		size_t total = 0;
+		for (i = 0; i < started; i++)
+			total += outs[i].n;
+		s->v = xmalloc((total + 1) * sizeof(*s->v));
+		s->cap = total + 1;
+	}
 	for (i = 0; i < started; i++) {
-		XGROW(s->v, s->cap, s->n + outs[i].n);
 		if (outs[i].n)
 			memcpy(s->v + s->n, outs[i].v, outs[i].n * sizeof(*s->v));
 		s->n += outs[i].n;
@@ -318,6 +342,7 @@ static int load_index(struct walker *w, struct error *e)
 	free(ixpath);
 
 	n = git_index_entrycount(w->ix);
+	w->tracked = xcalloc(n + 1, sizeof(*w->tracked));
 	for (i = 0; i < n; i++) {
 		const git_index_entry *ie = git_index_get_byindex(w->ix, i);
 		const char *slash = strrchr(ie->path, '/');
@@ -327,24 +352,38 @@ static int load_index(struct walker *w, struct error *e)
 			continue;
 		}
 		/* conflicts list a path up to three times: keep the first stage */
-		if (!hmap_get(&w->tracked, ie->path, strlen(ie->path)))
-			hmap_put(&w->tracked, ie->path, strlen(ie->path), i);
+		if (!w->ntracked || strcmp(w->tracked[w->ntracked - 1]->path, ie->path))
+			w->tracked[w->ntracked++] = ie;
 		/* entries are sorted: siblings share a directory already recorded */
 		if (dirlen != prev_dirlen || (prev && memcmp(prev, ie->path, dirlen)))
 			add_dir_prefixes(w, ie->path);
 		prev = ie->path;
 		prev_dirlen = dirlen;
 	}
-	{
-		git_oid head;
-		char hex[GIT_OID_HEXSZ + 1] = "unborn";
-		if (git_reference_name_to_id(&head, w->r->git, "HEAD") == 0)
-			git_oid_tostr(hex, sizeof(hex), &head);
-		snprintf(w->out->git_sig, sizeof(w->out->git_sig), "%lld.%lld.%llu.%lld:%s",
-		         (long long)st.st_mtim.tv_sec, (long long)st.st_mtim.tv_nsec,
-		         (unsigned long long)st.st_ino, (long long)st.st_size, hex);
-	}
+	scan_git_sig(w->r, w->out->git_sig, sizeof(w->out->git_sig));
 	return 0;
+}
+
+void scan_git_sig(struct repo *r, char *sig, size_t n)
+{
+	git_oid head;
+	char hex[GIT_OID_HEXSZ + 1] = "unborn";
+	char *ixpath;
+	struct stat st;
+
+	if (!r->git) {
+		snprintf(sig, n, "not git");
+		return;
+	}
+	ixpath = xasprintf("%sindex", git_repository_path(r->git));
+	if (stat(ixpath, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	free(ixpath);
+	if (git_reference_name_to_id(&head, r->git, "HEAD") == 0)
+		git_oid_tostr(hex, sizeof(hex), &head);
+	snprintf(sig, n, "%lld.%lld.%llu.%lld:%s", (long long)st.st_mtim.tv_sec,
+	         (long long)st.st_mtim.tv_nsec, (unsigned long long)st.st_ino,
+	         (long long)st.st_size, hex);
 }
 
 static int mark_staged(struct walker *w, struct error *e)
@@ -407,7 +446,7 @@ int scan_run(struct repo *r, struct scan *s, int want_staged, struct error *e)
 done:
 	if (w.ix)
 		git_index_free(w.ix);
-	hmap_release(&w.tracked);
+	free(w.tracked);
 	hmap_release(&w.dirs);
 	hmap_release(&w.gitlinks);
 	for (i = 0; i < w.ndir_keys; i++)

@@ -47,12 +47,18 @@ struct scan {
  * and core.excludesFile, through libgit2); for a plain directory every file
  * outside .git, .hg, .svn and .loom. Symbolic links are listed, never followed.
  * Submodules and nested repositories are skipped. With want_staged the
- * SCAN_STAGED flags are computed (a HEAD-to-index diff); without it they are
- * left clear, and the caller keeps earlier flags while git_sig is unchanged.
+ * SCAN_STAGED flags are computed (a HEAD-to-index diff, which reads trees from
+ * the object database); without it they are left clear, for a caller that
+ * knows them already because git_sig has not changed.
  * Fails only when the root itself or the git index cannot be read.
  */
 int scan_run(struct repo *r, struct scan *s, int want_staged, struct error *e);
 void scan_release(struct scan *s);
+/*
+ * A signature of the git state the staged flags depend on: the index file's
+ * stat data and HEAD. Cheap: no file is read.
+ */
+void scan_git_sig(struct repo *r, char *sig, size_t n);
 /* Returns the file with exactly this path, or NULL. */
 struct scan_file *scan_find(struct scan *s, const char *path);
 
