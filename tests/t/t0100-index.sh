@@ -35,6 +35,12 @@ expect_eq "ignored file absent" "" "$(sql "select path from files where path lik
 git add notes.txt
 expect_status "after git add" 0 "$LOOM" index --stats
 expect_eq "staged new file" 5 "$(sql "select git from files where path='notes.txt'")"
+expect_status "again, the git state unchanged" 0 "$LOOM" index --stats
+expect_eq "staged bits kept from the cache" 5 "$(sql "select git from files where path='notes.txt'")"
+git reset -q notes.txt
+expect_status "after git reset" 0 "$LOOM" index --stats
+expect_eq "unstaged again" 8 "$(sql "select git from files where path='notes.txt'")"
+git add notes.txt
 expect_eq "language" "c|python" "$(sql "select group_concat(lang,'|') from (select distinct lang from files where lang in ('c','python') order by lang)")"
 ok "git status and language recorded"
 
