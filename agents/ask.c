@@ -315,10 +315,14 @@ int cli_ask(int argc, char **argv)
 	}
 	{
 		struct model_msg msgs[2] = { { "system", system }, { "user", msg } };
+		/* a small model that starts a new question has finished answering this one */
+		static const char *const stop[] = { "\nQuestion:", "\n--- " };
 		struct model_request req = { 0 };
 		req.msgs = msgs;
 		req.nmsgs = 2;
 		req.max_tokens = max_tokens;
+		req.stop = stop;
+		req.nstop = sizeof(stop) / sizeof(stop[0]);
 		req.temperature = config_double(&conf, CONF_TEMPERATURE);
 		req.seed = config_long(&conf, CONF_SEED);
 		req.on_token = print_token;

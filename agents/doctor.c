@@ -139,8 +139,11 @@ int cli_doctor(int argc, char **argv)
 		struct model_request req = { 0 };
 		req.msgs = msgs;
 		req.nmsgs = 1;
+		static const char *const stop[] = { "\n" };
 		req.max_tokens = 8;
 		req.temperature = 0;
+		req.stop = stop;
+		req.nstop = 1;
 		req.seed = config_long(&conf, CONF_SEED);
 		if (model_chat(&m, &req, &reply, &e) < 0) {
 			advise(&m, e.msg);

@@ -70,7 +70,7 @@ expect: messages[1].content ~ "--- lib/util.c (lines"
 expect: messages[1].content ~ "Question: how is the checksum of a file computed"
 expect: max_tokens = 64
 expect: seed = 7
-expect: stop absent
+expect: stop[0] = "\nQuestion:"
 fault: drip 5' "run_util multiplies the running sum by 31 (lib/util.c:13)."
 srv_start ask
 LOOM_SEED=7 "$LOOM" ask --endpoint "$URL" --max-tokens 64 "how is the checksum of a file computed" \
