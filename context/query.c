@@ -32,6 +32,7 @@
 #include "core/buf.h"
 #include "core/fs.h"
 #include "core/hmap.h"
+#include "core/kv.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
 
@@ -236,16 +237,9 @@ static void tags_file(struct q *q)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		char *s = line, *e;
-		if ((e = strchr(s, '#')))
-			*e = '\0';
-		while (isspace((unsigned char)*s))
-			s++;
-		e = s + strlen(s);
-		while (e > s && isspace((unsigned char)e[-1]))
-			e--;
-		if (e > s)
-			add_tag(q, s, (size_t)(e - s), ".loom/tags");
+		char *s = kv_trim(line);
+		if (*s && *s != '#')
+			add_tag(q, s, strlen(s), ".loom/tags");
 	}
 	fclose(f);
 }
@@ -401,6 +395,21 @@ static struct word *task_words(const char *task, size_t *n)
 	return v;
 }
 
+/* Every file st returns (?1 bound to s) gets the rule's hit; returns how many did. */
+static int hit_rows(struct q *q, sqlite3_stmt *st, const char *s, int rule, double points,
+                    const char *ev)
+{
+	int n = 0;
+
+	sqlite3_bind_text(st, 1, s, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cand_hit(cand_get(q, sqlite3_column_int64(st, 0)), rule, points, ev);
+		n++;
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
 static void mention_rules(struct q *q, struct word *w, size_t nw)
 {
 	sqlite3_stmt *exact = db_prepare(q->d, "SELECT id FROM files WHERE path = ?1");
@@ -408,44 +417,27 @@ static void mention_rules(struct q *q, struct word *w, size_t nw)
 	sqlite3_stmt *name = db_prepare(q->d, "SELECT id FROM files WHERE name = ?1");
 	sqlite3_stmt *stem = db_prepare(q->d, "SELECT id FROM files WHERE name > ?1 AND name < ?2"
 	                                      " LIMIT ?3");
+	double path_pts = q->rules.w[RULE_PATH_MENTION], name_pts = q->rules.w[RULE_NAME_MENTION];
 	size_t i;
 
 	for (i = 0; i < nw; i++) {
 		const char *s = w[i].s;
 		char *ev;
-		int found = 0;
+		int found;
 
 		if (has_glob(s))
 			continue;
 		if (strchr(s, '/')) {
+			/* a whole path, or else a trailing part of one */
 			ev = xasprintf("the task names '%s'", s);
-			sqlite3_bind_text(exact, 1, s, -1, SQLITE_STATIC);
-			while (sqlite3_step(exact) == SQLITE_ROW) {
-				cand_hit(cand_get(q, sqlite3_column_int64(exact, 0)),
-				         RULE_PATH_MENTION, q->rules.w[RULE_PATH_MENTION], ev);
-				found = 1;
-			}
-			sqlite3_reset(exact);
-			if (!found) {
-				sqlite3_bind_text(suffix, 1, s, -1, SQLITE_STATIC);
-				while (sqlite3_step(suffix) == SQLITE_ROW)
-					cand_hit(cand_get(q, sqlite3_column_int64(suffix, 0)),
-					         RULE_PATH_MENTION, q->rules.w[RULE_PATH_MENTION],
-					         ev);
-				sqlite3_reset(suffix);
-			}
+			if (!hit_rows(q, exact, s, RULE_PATH_MENTION, path_pts, ev))
+				hit_rows(q, suffix, s, RULE_PATH_MENTION, path_pts, ev);
 			free(ev);
 			continue;
 		}
 		if (strchr(s, '.')) {
 			ev = xasprintf("the task names '%s'", s);
-			sqlite3_bind_text(name, 1, s, -1, SQLITE_STATIC);
-			while (sqlite3_step(name) == SQLITE_ROW) {
-				cand_hit(cand_get(q, sqlite3_column_int64(name, 0)),
-				         RULE_NAME_MENTION, q->rules.w[RULE_NAME_MENTION], ev);
-				found = 1;
-			}
-			sqlite3_reset(name);
+			found = hit_rows(q, name, s, RULE_NAME_MENTION, name_pts, ev);
 			free(ev);
 			if (found)
 				continue;
@@ -466,7 +458,7 @@ static void mention_rules(struct q *q, struct word *w, size_t nw)
 				ev = xasprintf("the task names '%s', the file's stem", s);
 				for (j = 0; j < k; j++)
 					cand_hit(cand_get(q, ids[j]), RULE_NAME_MENTION,
-					         q->rules.w[RULE_NAME_MENTION] / 2, ev);
+					         name_pts / 2, ev);
 				free(ev);
 			}
 			free(lo);

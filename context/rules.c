@@ -8,12 +8,12 @@
  */
 #include "context/rules.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/kv.h"
 #include "core/log.h"
 
 const struct rule_def rule_defs[RULE__COUNT] = {
@@ -61,60 +61,27 @@ int rules_find(const char *name)
 	return -1;
 }
 
-static char *trim(char *s)
+static int rule_line(void *ctx, const char *path, int lineno, const char *name, const char *val)
 {
-	char *e;
+	struct rules *r = ctx;
+	int id = rules_find(name);
+	char *end;
+	double v = strtod(val, &end);
 
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
+	if (id < 0) {
+		log_warn("%s:%d: unknown rule '%s'; line ignored", path, lineno, name);
+		return -1;
+	}
+	if (end == val || *end || !isfinite(v) || fabs(v) > 1000) {
+		log_warn("%s:%d: '%s' is not a number of points (-1000..1000); line ignored", path,
+		         lineno, val);
+		return -1;
+	}
+	r->w[id] = v;
+	return 0;
 }
 
 int rules_load(struct rules *r, const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char line[512];
-	int lineno = 0, bad = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		char *hash, *eq, *name, *val, *end;
-		double v;
-		int id;
-
-		lineno++;
-		if ((hash = strchr(line, '#')))
-			*hash = '\0';
-		name = trim(line);
-		if (!*name)
-			continue;
-		eq = strchr(name, '=');
-		if (!eq) {
-			log_warn("%s:%d: expected 'rule = points'; line ignored", path, lineno);
-			bad++;
-			continue;
-		}
-		*eq = '\0';
-		name = trim(name);
-		val = trim(eq + 1);
-		id = rules_find(name);
-		v = strtod(val, &end);
-		if (id < 0) {
-			log_warn("%s:%d: unknown rule '%s'; line ignored", path, lineno, name);
-			bad++;
-		} else if (end == val || *end || !isfinite(v) || fabs(v) > 1000) {
-			log_warn(
-			        "%s:%d: '%s' is not a number of points (-1000..1000); line ignored",
-			        path, lineno, val);
-			bad++;
-		} else {
-			r->w[id] = v;
-		}
-	}
-	fclose(f);
-	return bad;
+	return kv_read(path, rule_line, r);
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/kv.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 
@@ -158,58 +159,34 @@ int config_set(struct config *c, enum config_key k, const char *value, enum conf
 	return 0;
 }
 
-static char *trim(char *s)
-{
-	char *e;
+struct file_ctx {
+	struct config *c;
+	enum config_source src;
+};
 
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
+static int config_line(void *ctx, const char *path, int lineno, const char *name, const char *val)
+{
+	struct file_ctx *f = ctx;
+	struct error e = ERROR_INIT;
+	char where[32];
+	int k = config_find(name);
+
+	if (k < 0) {
+		log_warn("%s:%d: unknown setting '%s'; line ignored", path, lineno, name);
+		return -1;
+	}
+	snprintf(where, sizeof(where), "line %d", lineno);
+	if (config_set(f->c, (enum config_key)k, val, f->src, where, &e) < 0) {
+		log_warn("%s:%d: %s; line ignored", path, lineno, e.msg);
+		return -1;
+	}
+	return 0;
 }
 
 int config_load_file(struct config *c, const char *path, enum config_source src)
 {
-	FILE *f = fopen(path, "r");
-	char line[4096];
-	int lineno = 0, bad = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		char *name, *val, *eq, where[64];
-		struct error e = ERROR_INIT;
-		int k;
-
-		lineno++;
-		name = trim(line);
-		if (!*name || *name == '#')
-			continue;
-		eq = strchr(name, '=');
-		if (!eq) {
-			log_warn("%s:%d: expected 'key = value'; line ignored", path, lineno);
-			bad++;
-			continue;
-		}
-		*eq = '\0';
-		name = trim(name);
-		val = trim(eq + 1);
-		k = config_find(name);
-		if (k < 0) {
-			log_warn("%s:%d: unknown setting '%s'; line ignored", path, lineno, name);
-			bad++;
-			continue;
-		}
-		snprintf(where, sizeof(where), "line %d", lineno);
-		if (config_set(c, (enum config_key)k, val, src, where, &e) < 0) {
-			log_warn("%s:%d: %s; line ignored", path, lineno, e.msg);
-			bad++;
-		}
-	}
-	fclose(f);
-	return bad;
+	struct file_ctx ctx = { c, src };
+	return kv_read(path, config_line, &ctx);
 }
 
 int config_load_env(struct config *c)
