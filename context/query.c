@@ -10,10 +10,9 @@
  * the ledger, a JSON document.
  *
  * Lexical relevance is BM25 over chunks of about 50 lines rather than whole
- * files (a long file is otherwise drowned by its length), with the task's most
- * selective terms only: a term found in a large share of all chunks says
- * little and costs much, so at most QUERY_TERMS terms with the lowest document
- * frequencies are searched.
+ * files (a long file is otherwise drowned by its length). The task's selective
+ * terms (rare in the index) decide which chunks match; its common terms only
+ * add their share to those chunks, so they cost little (see bm25.c).
  */
 #define _GNU_SOURCE
 #include "context/query.h"
