@@ -23,6 +23,14 @@ expect_match "settings show their source" "endpoint +http://127.0.0.1:[0-9]+ +\(
 srv_stop
 ok "doctor: llama.cpp detected, n_ctx, tokenizer, a short generation"
 
+reply "$T/forced" 001 'expect: options.num_predict = 8' "OK"
+srv_start forced --api any
+LOOM_API=ollama "$LOOM" doctor --endpoint "$URL" >"$T/out" 2>&1 || fail "forced ollama: $(cat "$T/out")"
+expect_match "forced api" "api +ollama \(forced\)" "$(cat "$T/out")"
+expect_eq "no detection probes" 0 "$(requests forced /props)"
+srv_stop
+ok "an API can be forced: no probing, that dialect spoken"
+
 reply "$T/ollama" 001 'expect: options.num_ctx = 2048
 expect: options.num_predict = 8
 expect: model = "fake-model"' "OK"
