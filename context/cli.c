@@ -342,12 +342,8 @@ int cli_query(int argc, char **argv)
 	if (query_run(&r, &d, &qo, &doc, &e) < 0) {
 		log_error("%s", e.msg);
 		rc = LOOM_EXIT_FAIL;
-	} else if (json) {
-		char *s = ledger_json(doc);
-		fputs(s, stdout);
-		free(s);
 	} else {
-		ledger_print_text(stdout, doc);
+		ledger_print(stdout, doc, json);
 	}
 	cJSON_Delete(doc);
 	db_close(&d);
@@ -403,13 +399,7 @@ int cli_ledger(int argc, char **argv)
 		log_error("%s", e.msg);
 		rc = LOOM_EXIT_FAIL;
 	} else {
-		if (json) {
-			char *s = ledger_json(doc);
-			fputs(s, stdout);
-			free(s);
-		} else {
-			ledger_print_text(stdout, doc);
-		}
+		ledger_print(stdout, doc, json);
 		cJSON_Delete(doc);
 	}
 	db_close(&d);

@@ -180,3 +180,14 @@ void ledger_print_text(FILE *f, const cJSON *doc)
 	if (!cJSON_GetArraySize((cJSON *)files))
 		fputs("no files\n", f);
 }
+
+void ledger_print(FILE *f, const cJSON *doc, int json)
+{
+	if (json) {
+		char *s = ledger_json(doc);
+		fputs(s, f);
+		free(s);
+	} else {
+		ledger_print_text(f, doc);
+	}
+}

@@ -22,5 +22,7 @@ int ledger_load(struct db *d, const char *id, cJSON **doc, struct error *e);
 char *ledger_json(const cJSON *doc);
 /* The ledger for people: ranked files, their rules, points, evidence and slices. */
 void ledger_print_text(FILE *f, const cJSON *doc);
+/* ledger_json() (json non-zero) or ledger_print_text() to f. */
+void ledger_print(FILE *f, const cJSON *doc, int json);
 
 #endif

@@ -553,16 +553,25 @@ static void symbol_rule(struct q *q, struct word *w, size_t nw)
 
 /* ---- lexical rules ---- */
 
+/* The position of term (n bytes) in terms[0..count), or -1. */
+static ssize_t term_index(char *const *terms, size_t count, const char *term, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (strlen(terms[i]) == n && !memcmp(terms[i], term, n))
+			return (ssize_t)i;
+	return -1;
+}
+
 static int term_cb(void *ctx, const char *term, size_t n, size_t start, size_t end)
 {
 	struct q *q = ctx;
-	size_t i;
 	(void)start;
 	(void)end;
 
-	for (i = 0; i < q->nterms; i++)
-		if (strlen(q->terms[i]) == n && !memcmp(q->terms[i], term, n))
-			return 0;
+	if (term_index(q->terms, q->nterms, term, n) >= 0)
+		return 0;
 	XGROW(q->terms, q->terms_cap, q->nterms + 1);
 	q->terms[q->nterms++] = xstrndup(term, n);
 	return 0;
@@ -1210,13 +1219,12 @@ struct count_ctx {
 static int count_cb(void *ctx, const char *term, size_t n, size_t start, size_t end)
 {
 	struct count_ctx *cc = ctx;
-	size_t i;
+	ssize_t i = term_index(cc->terms, cc->n, term, n);
 	(void)start;
 	(void)end;
 
-	for (i = 0; i < cc->n; i++)
-		if (strlen(cc->terms[i]) == n && !memcmp(cc->terms[i], term, n))
-			cc->counts[i]++;
+	if (i >= 0)
+		cc->counts[i]++;
 	return 0;
 }
 
