@@ -330,11 +330,12 @@ static int load_index(struct walker *w, struct error *e)
 	struct stat st;
 	char *ixpath;
 
-	if (git_repository_index(&w->ix, w->r->git) < 0)
-		return gitx_error(e, "cannot read the git index");
-	if (git_index_read(w->ix, 0) < 0)
-		return gitx_error(e, "cannot read the git index");
+	/* an index of our own, not the repository's cached one: freed after the scan */
 	ixpath = xasprintf("%sindex", git_repository_path(w->r->git));
+	if (git_index_open(&w->ix, ixpath) < 0) {
+		free(ixpath);
+		return gitx_error(e, "cannot read the git index");
+	}
 	if (stat(ixpath, &st) == 0)
 		w->index_mtime_ns = ts_ns(st.st_mtim);
 	else
