@@ -24,6 +24,7 @@
 #include "core/model.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <curl/curl.h>
 #include <math.h>
 #include <pthread.h>
@@ -72,6 +73,27 @@ int model_api_parse(const char *s)
 size_t model_estimate_tokens(size_t nbytes)
 {
 	return (nbytes + 2) / 3;
+}
+
+double model_params_from_name(const char *name)
+{
+	const char *p;
+
+	/* the last "<number>b" that stands alone: "-1.5b-", "_7B.", "3.1B" */
+	for (p = name + strlen(name); p > name; p--) {
+		const char *end = p - 1, *start;
+		if (*end != 'b' && *end != 'B')
+			continue;
+		if (*p && isalnum((unsigned char)*p))
+			continue;
+		start = end;
+		while (start > name && (isdigit((unsigned char)start[-1]) || start[-1] == '.'))
+			start--;
+		if (start == end || (start > name && isalnum((unsigned char)start[-1])))
+			continue;
+		return strtod(start, NULL);
+	}
+	return 0;
 }
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -319,6 +341,9 @@ static int open_ollama(struct model *m, int ctx_wanted, struct error *e)
 		}
 	}
 	m->n_ctx_reported = 1; /* we choose it and send it as options.num_ctx */
+	it = get(get(j, "details"), "parameter_size");
+	if (cJSON_IsString(it))
+		m->params_b = model_params_from_name(it->valuestring);
 	cJSON_Delete(j);
 	m->can_schema = 1;
 	return 0;
@@ -429,6 +454,8 @@ int model_open(struct model *m, const struct config *c, struct error *e)
 	}
 	if (rc < 0 && m->fail == MODEL_OK)
 		m->fail = MODEL_FAIL_CONNECT;
+	if (rc == 0 && m->params_b == 0)
+		m->params_b = model_params_from_name(m->name);
 	return rc;
 }
 

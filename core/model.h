@@ -66,6 +66,7 @@ struct model {
 	int n_ctx_reported; /* 1 if the server said so, 0 if assumed from the configuration */
 	int can_tokenize;   /* the server counts tokens (llama.cpp /tokenize) */
 	int can_schema;     /* the server constrains decoding to a JSON schema */
+	double params_b;    /* the model\'s size in billions of parameters, 0 if unknown */
 	char *api_key;      /* from the variable named by api_key_env; never logged */
 	long connect_timeout_ms, stall_timeout_ms;
 	int retries;
@@ -103,6 +104,10 @@ int model_chat(struct model *m, const struct model_request *r, struct model_repl
                struct error *e);
 
 const char *model_api_name(enum model_api api);
+/* A model's size from a name like "qwen2.5-coder-1.5b-q4.gguf" or "3.1B"; 0 if none. */
+double model_params_from_name(const char *name);
+/* A model's size from a name like "qwen2.5-coder-1.5b-q4.gguf" or "3.1B"; 0 if none. */
+double model_params_from_name(const char *name);
 /* Parses "auto", "llamacpp", "ollama", "openai"; -1 if none. */
 int model_api_parse(const char *s);
 /* Estimated tokens of n bytes: ceil(n / 3); errs high on purpose (docs/SCORING.md). */

@@ -246,6 +246,12 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
+	CHECK(model_params_from_name("qwen2.5-coder-1.5b-instruct-q4_k_m.gguf") == 1.5);
+	CHECK(model_params_from_name("Llama-3-8B-Instruct.Q4.gguf") == 8);
+	CHECK(model_params_from_name("3.1B") == 3.1);
+	CHECK(model_params_from_name("qwen2.5-coder") == 0);
+	CHECK(model_params_from_name("fake-model.gguf") == 0);
+	CHECK(model_params_from_name("web-b") == 0);
 	test_dialects();
 	test_contract_retry();
 	test_contract_gives_up();

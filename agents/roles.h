@@ -1,0 +1,65 @@
+/* roles.h - what the Architect, the Explorer and the Coder each do, as plain functions. */
+#ifndef LOOM_ROLES_H
+#define LOOM_ROLES_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "context/db.h"
+#include "context/repo.h"
+#include "core/edits.h"
+#include "core/error.h"
+#include "core/model.h"
+
+/* Streamed model text goes here while a role works (may be NULL). */
+struct role_io {
+	int (*on_token)(void *ctx, const char *text, size_t n);
+	void *ctx;
+	const volatile sig_atomic_t *cancel;
+	int max_tokens;
+	double temperature;
+	long long seed;
+	int retries; /* contract or format violations fed back, at most */
+};
+
+/*
+ * The Architect: the user's request plus a short repository summary become a
+ * plan, {"steps": [{"goal", "files"}]} (core/contract.h's contract_plan),
+ * through a contract-checked model call. No filesystem access is needed.
+ * On success *plan is owned by the caller.
+ */
+int architect_plan(struct model *m, const struct role_io *io, const char *request,
+                   const char *summary, cJSON **plan, struct error *e);
+
+/* A Context Map: what the Explorer packs for one step. */
+struct context_map {
+	cJSON *ledger; /* the Context Loom ledger, with the packed text of each slice */
+	char *text;    /* the packed slices as prompt text, "--- PATH (lines A-B) ---" headers */
+	int whole;     /* every packed file is packed whole (the whole-file edit format can work) */
+};
+
+/*
+ * The Explorer: a Context Loom query for a step's goal, with the step's files
+ * tagged, packed to budget tokens. Read-only on the repository; no model call.
+ */
+int explorer_map(struct repo *r, struct db *d, const char *goal, const char *const *tags,
+                 size_t ntags, size_t budget, struct context_map *out, struct error *e);
+void context_map_release(struct context_map *cm);
+
+enum coder_format { CODER_SEARCH_REPLACE, CODER_WHOLE };
+
+/*
+ * The Coder: a step's goal and its Context Map become edit blocks. It never
+ * writes or reads a file. feedback, when not NULL, is the previous reply and
+ * why it could not be used; it is shown to the model as a correction. A reply
+ * with no usable blocks is retried with the parser's message, io->retries
+ * times. On success *reply holds the model's text (caller frees).
+ */
+int coder_propose(struct model *m, const struct role_io *io, const char *goal, const char *context,
+                  enum coder_format format, const char *prev_reply, const char *feedback,
+                  struct edits *out, char **reply, struct error *e);
+
+/* The edit format for a model: whole files for models under 3B parameters, when known. */
+enum coder_format coder_default_format(const struct model *m, const char *setting);
+
+#endif
