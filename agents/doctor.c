@@ -5,7 +5,8 @@
  * endpoint answers, which API it speaks, the model, its context size, whether
  * it counts tokens and constrains decoding, and a short generation with its
  * speed. Each failed check prints what to do about it; the exit status is 0
- * only when everything works.
+ * only when everything works. It also says how far the kernel can confine the
+ * workers (agents/sandbox.c); a kernel without Landlock is reported, not failed.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "agents/cli.h"
+#include "agents/sandbox.h"
 #include "context/repo.h"
 #include "core/config.h"
 #include "core/exitcode.h"
@@ -110,6 +112,7 @@ int cli_doctor(int argc, char **argv)
 		ok = 0;
 	}
 
+	printf("workers:\n  %-16s %s\n", "sandbox", sandbox_level());
 	printf("model server:\n");
 	if (model_open(&m, &conf, &e) < 0) {
 		advise(&m, e.msg);

@@ -5,6 +5,9 @@
  * that git never reports it. When ROOT cannot be written (a read-only checkout)
  * the index goes to the user's cache directory under a name derived from the
  * root path, and the user is told where.
+ *
+ * A sandboxed reader of the repository (the Explorer worker) must also be let
+ * into what libgit2 reads outside the root: repo_outside_paths lists it.
  */
 #include "context/repo.h"
 
@@ -118,4 +121,62 @@ void repo_close(struct repo *r)
 	free(r->db_path);
 	free(r->conf_dir);
 	*r = (struct repo)REPO_INIT;
+}
+
+struct paths {
+	char **v;
+	size_t n, cap;
+};
+
+static void add_outside(struct paths *p, const struct repo *r, const char *path, size_t len)
+{
+	size_t rlen = strlen(r->root);
+
+	if (!len || (!strncmp(path, r->root, rlen) && (path[rlen] == '/' || !path[rlen])))
+		return;
+	XGROW(p->v, p->cap, p->n + 1);
+	p->v[p->n++] = xstrndup(path, len);
+}
+
+char **repo_outside_paths(const struct repo *r, size_t *n)
+{
+	static int (*const find[])(git_buf *) = { git_config_find_system, git_config_find_global,
+		                                  git_config_find_xdg };
+	static const char *const keys[] = { "core.excludesfile", "core.attributesfile" };
+	struct paths p = { NULL, 0, 0 };
+	git_buf b = { 0 };
+	git_config *cfg;
+	const char *s, *sep;
+	size_t i;
+
+	gitx_init();
+	if (r->git) {
+		s = git_repository_path(r->git);
+		add_outside(&p, r, s, strlen(s));
+		s = git_repository_commondir(r->git);
+		add_outside(&p, r, s, strlen(s));
+		if (git_repository_config_snapshot(&cfg, r->git) == 0) {
+			for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+				if (git_config_get_path(&b, cfg, keys[i]) == 0)
+					add_outside(&p, r, b.ptr, b.size);
+				git_buf_dispose(&b);
+			}
+			git_config_free(cfg);
+		}
+	}
+	for (i = 0; i < sizeof(find) / sizeof(find[0]); i++) {
+		if (find[i](&b) == 0)
+			add_outside(&p, r, b.ptr, b.size);
+		git_buf_dispose(&b);
+	}
+	if (git_libgit2_opts(GIT_OPT_GET_SEARCH_PATH, GIT_CONFIG_LEVEL_XDG, &b) == 0) {
+		for (s = b.ptr; s && *s; s = sep ? sep + 1 : NULL) {
+			sep = strchr(s, GIT_PATH_LIST_SEPARATOR);
+			add_outside(&p, r, s, sep ? (size_t)(sep - s) : strlen(s));
+		}
+	}
+	git_buf_dispose(&b);
+	git_error_clear();
+	*n = p.n;
+	return p.v;
 }

@@ -29,4 +29,16 @@ struct repo {
 int repo_open(const char *path, struct repo *r, struct error *e);
 void repo_close(struct repo *r);
 
+/*
+ * What reading r with libgit2 opens outside r->root: the git directory and the
+ * common directory when they lie elsewhere (a linked worktree, a separate git
+ * directory), git's system, global and XDG configuration (the XDG directory
+ * also holds the global ignore and attributes files), and core.excludesFile
+ * and core.attributesFile when set. Some may not exist. For a sandbox that
+ * lets a process read the repository and nothing else (agents/sandbox.h);
+ * files named by include.path are not followed. Never fails; *n is the count;
+ * the caller frees each path and the array.
+ */
+char **repo_outside_paths(const struct repo *r, size_t *n);
+
 #endif

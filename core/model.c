@@ -19,14 +19,21 @@
  *
  * The API key is read from the environment variable the configuration names,
  * sent only in the Authorization header, and never logged or stored.
+ *
+ * A sandboxed worker can neither resolve names (/etc/hosts, /etc/resolv.conf)
+ * nor read the CA bundle once restricted, so struct model_net carries both,
+ * fetched beforehand; with m->net set every request uses them and nothing else.
  */
 #define _GNU_SOURCE
 #include "core/model.h"
 
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <math.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,6 +54,7 @@
 #define MAX_REPLY        (4u << 20) /* streamed reply text kept, at most */
 #define MAX_LINE         (1u << 20) /* one SSE / NDJSON line, at most */
 #define MAX_RETRY_AFTER  120.0      /* seconds; a server asking for longer gets an error */
+#define MAX_CA_BUNDLE    (16u << 20)
 
 static const char *const api_names[] = {
 	[MODEL_API_AUTO] = "auto",
@@ -142,6 +150,112 @@ static void set_common(struct model *m, const char *path, const char *body, stru
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	}
+	if (m->net) {
+		/* curl_easy_reset brought back the default bundle file and directory */
+		curl_easy_setopt(c, CURLOPT_PROXY, "");
+		curl_easy_setopt(c, CURLOPT_RESOLVE, m->net->resolve);
+		curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+		if (m->net->ca.len) {
+			struct curl_blob ca = { m->net->ca.ptr, m->net->ca.len, CURL_BLOB_NOCOPY };
+			curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+		}
+	}
+}
+
+/* Puts every address of host into n->resolve as one CURLOPT_RESOLVE entry; an address
+ * literal needs none. -1 with e set when the name does not resolve. */
+static int resolve_host(struct model_net *n, const char *host, struct error *e)
+{
+	struct addrinfo hints = { 0 }, *res, *ai;
+	struct buf b = BUF_INIT;
+	unsigned char tmp[sizeof(struct in6_addr)];
+	int rc;
+
+	if (host[0] == '[' || inet_pton(AF_INET, host, tmp) == 1)
+		return 0;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc)
+		return error_set(e, "cannot resolve '%s': %s", host,
+		                 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+	buf_addf(&b, "%s:%d:", host, n->port);
+	for (ai = res; ai; ai = ai->ai_next) {
+		char addr[INET6_ADDRSTRLEN];
+		const void *a =
+		        ai->ai_family == AF_INET6
+		                ? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+		                : (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    !inet_ntop(ai->ai_family, a, addr, sizeof(addr)))
+			continue;
+		buf_addf(&b, ai->ai_family == AF_INET6 ? "%s[%s]" : "%s%s",
+		         b.ptr[b.len - 1] == ':' ? "" : ",", addr);
+	}
+	freeaddrinfo(res);
+	if (b.ptr[b.len - 1] == ':') {
+		buf_release(&b);
+		return error_set(e, "cannot resolve '%s': no IPv4 or IPv6 address", host);
+	}
+	n->resolve = curl_slist_append(NULL, b.ptr);
+	buf_release(&b);
+	if (!n->resolve)
+		fatal("out of memory");
+	return 0;
+}
+
+int model_net_prepare(struct model_net *n, const char *endpoint, const char *ca_file,
+                      struct error *e)
+{
+	CURLU *u;
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	int rc = -1;
+
+	pthread_once(&curl_once, curl_init_once);
+	*n = (struct model_net)MODEL_NET_INIT;
+	u = curl_url();
+	if (!u)
+		fatal("out of memory");
+	/* the client hands the endpoint to CURLOPT_URL, which guesses a missing scheme too */
+	if (curl_url_set(u, CURLUPART_URL, endpoint, CURLU_GUESS_SCHEME) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+		error_set(e, "cannot parse the endpoint '%s'", endpoint);
+		goto out;
+	}
+	n->port = atoi(port);
+	if (resolve_host(n, host, e) < 0)
+		goto out;
+	if (!strcmp(scheme, "https")) {
+		const char *path = ca_file ? ca_file : curl_version_info(CURLVERSION_NOW)->cainfo;
+		if (!path) {
+			error_set(e, "no CA bundle to check '%s' with: libcurl has no default",
+			          host);
+			goto out;
+		}
+		if (fs_read_file(path, MAX_CA_BUNDLE, &n->ca, e) < 0) {
+			error_prefix(e, "cannot load the CA bundle");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		model_net_release(n);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+void model_net_release(struct model_net *n)
+{
+	curl_slist_free_all(n->resolve);
+	buf_release(&n->ca);
+	*n = (struct model_net)MODEL_NET_INIT;
 }
 
 /* Why a transfer failed, in words a user can act on. */
@@ -415,11 +529,13 @@ static int detect(struct model *m, struct error *e)
 int model_open(struct model *m, const struct config *c, struct error *e)
 {
 	const char *ep = config_get(c, CONF_ENDPOINT), *keyenv = config_get(c, CONF_API_KEY_ENV);
+	const struct model_net *net = m->net;
 	size_t n;
 	int rc;
 
 	pthread_once(&curl_once, curl_init_once);
 	memset(m, 0, sizeof(*m));
+	m->net = net;
 	e->msg[0] = '\0';
 	m->endpoint = xstrdup(ep);
 	n = strlen(m->endpoint);

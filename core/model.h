@@ -58,9 +58,29 @@ struct model_reply {
 		BUF_INIT, "", -1, -1, -1, 0, 0, 0, 0                                               \
 	}
 
+/*
+ * What the client needs from the resolver and the filesystem, fetched before a
+ * worker gives them up (agents/sandbox.h): the endpoint's addresses and, for
+ * https, the CA certificates. A model whose net is set resolves no name and
+ * opens no file: libcurl gets the addresses as CURLOPT_RESOLVE entries and the
+ * certificates as CURLOPT_CAINFO_BLOB, and uses no proxy (the sandbox lets it
+ * reach the endpoint's port and nothing else).
+ */
+struct model_net {
+	int port;      /* the endpoint's TCP port: from the URL, else 80 or 443 */
+	void *resolve; /* struct curl_slist * "host:port:addr[,addr...]"; NULL for an address */
+	struct buf ca; /* PEM certificates for https; empty for http */
+};
+#define MODEL_NET_INIT                                                                             \
+	{                                                                                          \
+		0, NULL, BUF_INIT                                                                  \
+	}
+
 struct model {
-	char *endpoint;     /* without a trailing '/' */
-	enum model_api api; /* detected or forced */
+	const struct model_net *net; /* set before model_open (which keeps it), or NULL; must
+	                                outlive the model */
+	char *endpoint;              /* without a trailing '/' */
+	enum model_api api;          /* detected or forced */
 	char *name;         /* model name sent in requests ("" when the server does not need one) */
 	int n_ctx;          /* context size in tokens */
 	int n_ctx_reported; /* 1 if the server said so, 0 if assumed from the configuration */
@@ -78,6 +98,18 @@ struct model {
 	{                                                                                          \
 		0                                                                                  \
 	}
+
+/*
+ * Fills n for the endpoint URL: its port, its host name's addresses, and when
+ * the scheme is https the certificates of ca_file (NULL: libcurl's default
+ * bundle). Also initializes libcurl, which reads OpenSSL's configuration, so
+ * a worker calls it before restricting itself. -1 with e set when the URL
+ * cannot be parsed, the name does not resolve or the bundle cannot be read.
+ * The caller releases n with model_net_release.
+ */
+int model_net_prepare(struct model_net *n, const char *endpoint, const char *ca_file,
+                      struct error *e);
+void model_net_release(struct model_net *n);
 
 /*
  * Connects to the configured endpoint: finds out which API answers (unless
