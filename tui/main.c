@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "ledger", cli_ledger, "print a stored evidence ledger (default: the last)" },
 	{ "ask", cli_ask, "answer one question with the model, with context from the Loom" },
 	{ "doctor", cli_doctor, "check the model server and say what to fix" },
+	{ "undo", cli_undo, "restore the files of the last applied change set" },
 	{ "help", cmd_help, "show this help" },
 	{ "version", cmd_version, "show the version" },
 };
