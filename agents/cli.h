@@ -7,6 +7,7 @@
 /* Each takes argv with argv[0] = the subcommand name; returns an exit status. */
 int cli_ask(int argc, char **argv);
 int cli_doctor(int argc, char **argv);
+int cli_run(int argc, char **argv);
 int cli_undo(int argc, char **argv);
 
 /* Applies the model flags shared by these commands (getopt codes 'E' endpoint, 'A' api,

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "agents/cli.h"
-#include "agents/cli.h"
 #include "context/cli.h"
 #include "core/exitcode.h"
 #include "core/fs.h"
@@ -30,6 +29,7 @@ static const struct command commands[] = {
 	{ "ledger", cli_ledger, "print a stored evidence ledger (default: the last)" },
 	{ "ask", cli_ask, "answer one question with the model, with context from the Loom" },
 	{ "doctor", cli_doctor, "check the model server and say what to fix" },
+	{ "run", cli_run, "plan, propose and apply a change without the terminal interface" },
 	{ "undo", cli_undo, "restore the files of the last applied change set" },
 	{ "help", cmd_help, "show this help" },
 	{ "version", cmd_version, "show the version" },
