@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "agents/roles.h"
+#include "agents/workers.h"
 #include "context/index.h"
 #include "context/summary.h"
 #include "core/apply.h"
@@ -30,6 +31,7 @@
 #include "core/exitcode.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/path.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
 
@@ -64,7 +66,8 @@ struct run {
 	struct model m;
 	struct config conf;
 	enum approve approve;
-	int json, commit, rootfd;
+	int json, commit, rootfd, keep;
+	struct workers ws;
 	FILE *tty; /* for --approve=ask */
 	struct role_io io;
 	int steps, proposed, applied_steps, failed;
@@ -246,6 +249,95 @@ static const char *stale(struct run *run, struct prop *v, size_t n)
 	return NULL;
 }
 
+/* The Explorer worker's Context Map for a step. */
+static int explore(struct run *run, const char *goal, const char **tags, size_t ntags, int budget,
+                   struct context_map *map, struct error *e)
+{
+	cJSON *p = cJSON_CreateObject(), *res = NULL, *t = cJSON_AddArrayToObject(p, "tags");
+	size_t i;
+	int rc;
+
+	memset(map, 0, sizeof(*map));
+	cJSON_AddStringToObject(p, "goal", goal);
+	for (i = 0; i < ntags; i++)
+		cJSON_AddItemToArray(t, cJSON_CreateString(tags[i]));
+	cJSON_AddNumberToObject(p, "budget", budget);
+	rc = workers_call(&run->ws, WORKER_EXPLORER, "explore", p, &res, NULL, e);
+	cJSON_Delete(p);
+	if (rc < 0)
+		return -1;
+	map->ledger = cJSON_DetachItemFromObjectCaseSensitive(res, "ledger");
+	map->text = xstrdup(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(res, "text"))
+	                            ? cJSON_GetObjectItemCaseSensitive(res, "text")->valuestring
+	                            : "");
+	map->whole = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "whole"));
+	cJSON_Delete(res);
+	if (!cJSON_IsObject(map->ledger) ||
+	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(map->ledger, "query_id")))
+		return error_set(e, "the explorer sent a malformed context map");
+	return 0;
+}
+
+static char *strfield(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+}
+
+/*
+ * The Coder worker's edit blocks. Returns 0, or -1 with e set and *rc the
+ * step's outcome (-1 when the run must stop: cancelled or a worker lost).
+ */
+static int code(struct run *run, const char *goal, const char *context, enum coder_format format,
+                const char *prev, const char *feedback, struct edits *es, char **reply, int *rc,
+                struct error *e)
+{
+	cJSON *p = cJSON_CreateObject(), *res = NULL;
+	const cJSON *it;
+	const char *fail = NULL;
+	int r;
+
+	cJSON_AddStringToObject(p, "goal", goal);
+	cJSON_AddStringToObject(p, "context", context);
+	cJSON_AddStringToObject(p, "format", format == CODER_WHOLE ? "whole" : "search-replace");
+	if (prev && feedback) {
+		cJSON_AddStringToObject(p, "prev_reply", prev);
+		cJSON_AddStringToObject(p, "feedback", feedback);
+	}
+	r = workers_call(&run->ws, WORKER_CODER, "code", p, &res, &fail, e);
+	cJSON_Delete(p);
+	if (r < 0) {
+		*rc = fail && (!strcmp(fail, "cancelled") || !strcmp(fail, "lost")) ? -1 : 0;
+		return -1;
+	}
+	*reply = strfield(res, "reply");
+	/* the worker parsed and checked the paths; the core keeps its own copies */
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "edits"))
+	{
+		struct edit ed;
+		char *kind = strfield(it, "kind");
+		struct error pe = ERROR_INIT;
+		memset(&ed, 0, sizeof(ed));
+		ed.kind = kind && !strcmp(kind, "whole") ? EDIT_WHOLE : EDIT_REPLACE;
+		free(kind);
+		ed.path = strfield(it, "path");
+		ed.search = strfield(it, "search");
+		ed.replace = strfield(it, "replace");
+		if (!ed.path || !ed.replace || path_check(ed.path, &pe) < 0) {
+			free(ed.path);
+			free(ed.search);
+			free(ed.replace);
+			cJSON_Delete(res);
+			*rc = 0;
+			return error_set(e, "the coder sent a malformed edit: %s", pe.msg);
+		}
+		XGROW(es->v, es->cap, es->n + 1);
+		es->v[es->n++] = ed;
+	}
+	cJSON_Delete(res);
+	return 0;
+}
+
 /* One step; returns 1 applied (or proposed, with --approve=none), 0 failed, -1 fatal. */
 static int run_step(struct run *run, int step, const char *goal, const cJSON *files,
                     const char *const *user_tags, size_t nuser_tags)
@@ -273,8 +365,7 @@ static int run_step(struct run *run, int step, const char *goal, const cJSON *fi
 	}
 	budget = run->m.n_ctx - run->io.max_tokens - 2 * MODEL_MSG_OVERHEAD -
 	         (int)model_estimate_tokens(strlen(goal) + 1200);
-	if (explorer_map(&run->r, &run->d, goal, tags, ntags, budget > 256 ? (size_t)budget : 256,
-	                 &map, &e) < 0) {
+	if (explore(run, goal, tags, ntags, budget > 256 ? budget : 256, &map, &e) < 0) {
 		report_error(run, step, e.msg);
 		free(tags);
 		return -1;
@@ -317,10 +408,9 @@ static int run_step(struct run *run, int step, const char *goal, const cJSON *fi
 			n = 0;
 			free(reply);
 			reply = NULL;
-			if (coder_propose(&run->m, &run->io, goal, map.text, format, prev, feedback,
-			                  &es, &reply, &e) < 0) {
+			if (code(run, goal, map.text, format, prev, feedback, &es, &reply, &rc,
+			         &e) < 0) {
 				report_error(run, step, e.msg);
-				rc = run->m.fail == MODEL_FAIL_CANCELLED ? -1 : 0;
 				edits_release(&es);
 				goto out;
 			}
@@ -480,6 +570,7 @@ static const char run_usage[] =
         "                  summary\n"
         "  --commit        commit each applied step (only the files it changed)\n"
         "  --tag P         tag a file, directory or glob for every step; repeatable\n"
+        "  --keep-session  keep the workers' session directory (for debugging)\n"
         "\n"
         "exit status: 0 every step done, 1 failure, 2 usage, 3 some steps had no usable\n"
         "proposal, 130 interrupted\n";
@@ -495,6 +586,7 @@ int cli_run(int argc, char **argv)
 		{ "api", required_argument, NULL, 'A' },
 		{ "model", required_argument, NULL, 'M' },
 		{ "max-tokens", required_argument, NULL, 'X' },
+		{ "keep-session", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -538,6 +630,7 @@ int cli_run(int argc, char **argv)
 			break;
 		case 'j': run.json = 1; break;
 		case 'c': run.commit = 1; break;
+		case 'k': run.keep = 1; break;
 		case 'C': dir = optarg; break;
 		case 'E':
 		case 'A':
@@ -605,10 +698,30 @@ int cli_run(int argc, char **argv)
 	run.io.cancel = &cancelled;
 
 	summary = summary_text(&run.r, &run.d);
-	if (architect_plan(&run.m, &run.io, task.ptr, summary, &plan, &e) < 0) {
+	if (workers_start(&run.ws, run.r.root, &run.conf, run.keep, &e) < 0) {
 		report_error(&run, 0, e.msg);
-		rc = run.m.fail == MODEL_FAIL_CANCELLED ? LOOM_EXIT_INTERRUPT : LOOM_EXIT_FAIL;
 		goto out;
+	}
+	run.ws.cancel = &cancelled;
+	{
+		cJSON *p = cJSON_CreateObject(), *res = NULL;
+		const char *fail = NULL;
+		cJSON_AddStringToObject(p, "request", task.ptr);
+		cJSON_AddStringToObject(p, "summary", summary);
+		if (workers_call(&run.ws, WORKER_ARCHITECT, "plan", p, &res, &fail, &e) < 0) {
+			cJSON_Delete(p);
+			report_error(&run, 0, e.msg);
+			rc = fail && !strcmp(fail, "cancelled") ? LOOM_EXIT_INTERRUPT
+			                                        : LOOM_EXIT_FAIL;
+			goto out;
+		}
+		cJSON_Delete(p);
+		plan = cJSON_DetachItemFromObjectCaseSensitive(res, "plan");
+		cJSON_Delete(res);
+		if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(plan, "steps"))) {
+			report_error(&run, 0, "the architect sent a malformed plan");
+			goto out;
+		}
 	}
 	{
 		cJSON *ev = event_new("plan", 0);
@@ -657,6 +770,7 @@ usage:
 	fputs(run_usage, stderr);
 	rc = LOOM_EXIT_USAGE;
 out:
+	workers_stop(&run.ws);
 	cJSON_Delete(plan);
 	free(summary);
 	if (run.tty)

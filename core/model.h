@@ -86,7 +86,7 @@ struct model {
 	int n_ctx_reported; /* 1 if the server said so, 0 if assumed from the configuration */
 	int can_tokenize;   /* the server counts tokens (llama.cpp /tokenize) */
 	int can_schema;     /* the server constrains decoding to a JSON schema */
-	double params_b;    /* the model\'s size in billions of parameters, 0 if unknown */
+	double params_b;    /* the model's size in billions of parameters, 0 if unknown */
 	char *api_key;      /* from the variable named by api_key_env; never logged */
 	long connect_timeout_ms, stall_timeout_ms;
 	int retries;

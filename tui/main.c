@@ -33,6 +33,7 @@ static const struct command commands[] = {
 	{ "undo", cli_undo, "restore the files of the last applied change set" },
 	{ "help", cmd_help, "show this help" },
 	{ "version", cmd_version, "show the version" },
+	{ "worker", cli_worker, NULL }, /* started by the session core, not listed */
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -45,7 +46,8 @@ static void usage(FILE *f)
 	           "Loom is a terminal coding assistant for small local models.\n\n"
 	           "commands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		if (commands[i].summary)
+			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'loom <command> --help' describes a command's options.\n"
 	           "exit status: 0 success, 1 failure, 2 usage error, 130 interrupted\n");
 }

@@ -1,0 +1,434 @@
+/*
+ * worker.c - `loom worker ROLE`: one role in its own sandboxed process.
+ *
+ * Started by the session core (agents/workers.c) with the session directory.
+ * Before it gives up its rights it opens everything it will ever need: its
+ * inbox and outbox, its life lock, the session's settings, and per role the
+ * model server's addresses and certificates (Architect, Coder) or the
+ * repository and its index (Explorer). Then it restricts itself
+ * (agents/sandbox.c), says hello, and serves requests one at a time.
+ *
+ * Two threads: the main thread runs one request at a time; the watcher thread
+ * tails the inbox (cancel, shutdown, new requests) and sends a heartbeat every
+ * IPC_HEARTBEAT_MS, also while a long model call runs. Sends go through one
+ * mutex so records never interleave. A request may run twice (the core re-sends
+ * the in-flight request to a restarted worker), so handlers have no effect
+ * beyond their reply: the Explorer only reads, the others only talk.
+ */
+#define _GNU_SOURCE
+#include "agents/cli.h"
+
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agents/roles.h"
+#include "agents/sandbox.h"
+#include "context/db.h"
+#include "context/repo.h"
+#include "core/config.h"
+#include "core/exitcode.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "core/model.h"
+#include "core/xalloc.h"
+#include "ipc/chan.h"
+#include "ipc/proto.h"
+#include "ipc/session.h"
+
+struct job {
+	char *id;
+	char *kind;
+	cJSON *payload;
+	struct job *next;
+};
+
+struct worker {
+	enum sandbox_role role;
+	struct chan_reader in;
+	struct chan_writer out;
+	pthread_mutex_t send_lock;
+	pthread_mutex_t lock; /* guards the queue, current, stop */
+	pthread_cond_t cond;
+	struct job *queue;
+	char *current; /* the id of the request running now */
+	int stop;
+	volatile sig_atomic_t cancel;
+	struct config conf;
+	struct model m;
+	struct model_net net;
+	struct repo r;
+	struct db d;
+	struct role_io io;
+	struct chan_waiter waiter; /* on the inbox, set up before the sandbox */
+};
+
+static int send_rec(struct worker *w, enum ipc_type t, cJSON *fields)
+{
+	struct error e = ERROR_INIT;
+	int rc;
+
+	pthread_mutex_lock(&w->send_lock);
+	rc = chan_send(&w->out, t, fields, &e);
+	pthread_mutex_unlock(&w->send_lock);
+	cJSON_Delete(fields);
+	return rc;
+}
+
+static int on_token(void *ctx, const char *text, size_t n)
+{
+	struct worker *w = ctx;
+	cJSON *f = cJSON_CreateObject();
+	char *t = xstrndup(text, n);
+
+	pthread_mutex_lock(&w->lock);
+	cJSON_AddStringToObject(f, "id", w->current ? w->current : "");
+	pthread_mutex_unlock(&w->lock);
+	cJSON_AddStringToObject(f, "text", t);
+	free(t);
+	send_rec(w, IPC_TOKEN, f);
+	return 0;
+}
+
+/* The inbox's records: queue requests, act on cancel and shutdown at once. */
+static int inbox_record(void *ctx, const struct chan_msg *msg)
+{
+	struct worker *w = ctx;
+	const cJSON *id;
+
+	if (msg->status != CHAN_RECORD)
+		return 0;
+	id = cJSON_GetObjectItemCaseSensitive(msg->rec, "id");
+	pthread_mutex_lock(&w->lock);
+	if (msg->type == IPC_SHUTDOWN) {
+		w->stop = 1;
+		w->cancel = 1;
+	} else if (msg->type == IPC_CANCEL) {
+		if (w->current && cJSON_IsString(id) && !strcmp(id->valuestring, w->current))
+			w->cancel = 1;
+	} else if (msg->type == IPC_REQUEST) {
+		struct job *j = xcalloc(1, sizeof(*j)), **tail = &w->queue;
+		j->id = xstrdup(id->valuestring);
+		j->kind = xstrdup(cJSON_GetObjectItemCaseSensitive(msg->rec, "kind")->valuestring);
+		j->payload =
+		        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(msg->rec, "payload"), 1);
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = j;
+	}
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
+static void *watcher(void *arg)
+{
+	struct worker *w = arg;
+	struct error e = ERROR_INIT;
+	uint64_t beat = fs_now_ns();
+	int stop = 0;
+
+	while (!stop) {
+		chan_wait(&w->waiter, IPC_HEARTBEAT_MS / 2, &e);
+		if (chan_read(&w->in, inbox_record, w, &e) < 0)
+			break;
+		if (fs_now_ns() - beat >= (uint64_t)IPC_HEARTBEAT_MS * 1000000u) {
+			send_rec(w, IPC_HEARTBEAT, cJSON_CreateObject());
+			beat = fs_now_ns();
+		}
+		pthread_mutex_lock(&w->lock);
+		stop = w->stop;
+		pthread_mutex_unlock(&w->lock);
+	}
+	return NULL;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static cJSON *edits_json(const struct edits *es)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; i < es->n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "path", es->v[i].path);
+		cJSON_AddStringToObject(o, "kind",
+		                        es->v[i].kind == EDIT_WHOLE ? "whole" : "replace");
+		if (es->v[i].search)
+			cJSON_AddStringToObject(o, "search", es->v[i].search);
+		cJSON_AddStringToObject(o, "replace", es->v[i].replace ? es->v[i].replace : "");
+		cJSON_AddNumberToObject(o, "line", es->v[i].line);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+/* Runs one request; returns the result's fields, or NULL with e set. */
+static cJSON *handle(struct worker *w, const char *kind, const cJSON *p, struct error *e)
+{
+	cJSON *res = cJSON_CreateObject();
+
+	if (w->role == SANDBOX_ARCHITECT && !strcmp(kind, "plan")) {
+		cJSON *plan = NULL;
+		if (architect_plan(&w->m, &w->io, str(p, "request") ? str(p, "request") : "",
+		                   str(p, "summary") ? str(p, "summary") : "", &plan, e) < 0)
+			goto fail;
+		cJSON_AddItemToObject(res, "plan", plan);
+	} else if (w->role == SANDBOX_EXPLORER && !strcmp(kind, "explore")) {
+		struct context_map map;
+		const cJSON *t, *tags = cJSON_GetObjectItemCaseSensitive(p, "tags");
+		const char **tv = xcalloc((size_t)cJSON_GetArraySize(tags) + 1, sizeof(*tv));
+		size_t nt = 0;
+		const cJSON *budget = cJSON_GetObjectItemCaseSensitive(p, "budget");
+		cJSON_ArrayForEach(t, tags) if (cJSON_IsString(t)) tv[nt++] = t->valuestring;
+		if (explorer_map(&w->r, &w->d, str(p, "goal") ? str(p, "goal") : "", tv, nt,
+		                 cJSON_IsNumber(budget) && budget->valuedouble >= 1
+		                         ? (size_t)budget->valuedouble
+		                         : 4096,
+		                 &map, e) < 0) {
+			free(tv);
+			goto fail;
+		}
+		free(tv);
+		cJSON_AddItemToObject(res, "ledger", map.ledger);
+		map.ledger = NULL;
+		cJSON_AddStringToObject(res, "text", map.text);
+		cJSON_AddBoolToObject(res, "whole", map.whole);
+		context_map_release(&map);
+	} else if (w->role == SANDBOX_CODER && !strcmp(kind, "code")) {
+		struct edits es = EDITS_INIT;
+		char *reply = NULL;
+		const char *fmt = str(p, "format");
+		if (coder_propose(&w->m, &w->io, str(p, "goal") ? str(p, "goal") : "",
+		                  str(p, "context") ? str(p, "context") : "",
+		                  fmt && !strcmp(fmt, "whole") ? CODER_WHOLE : CODER_SEARCH_REPLACE,
+		                  str(p, "prev_reply"), str(p, "feedback"), &es, &reply, e) < 0)
+			goto fail;
+		cJSON_AddStringToObject(res, "reply", reply);
+		cJSON_AddItemToObject(res, "edits", edits_json(&es));
+		edits_release(&es);
+		free(reply);
+	} else {
+		error_set(e, "the %s does not do '%s'", sandbox_role_name(w->role), kind);
+		goto fail;
+	}
+	return res;
+fail:
+	cJSON_Delete(res);
+	return NULL;
+}
+
+static const char *fail_kind(const struct worker *w)
+{
+	static const char *const names[] = {
+		[MODEL_OK] = "failed",          [MODEL_FAIL_CONNECT] = "connect",
+		[MODEL_FAIL_HTTP] = "http",     [MODEL_FAIL_OVERFLOW] = "overflow",
+		[MODEL_FAIL_STREAM] = "stream", [MODEL_FAIL_CANCELLED] = "cancelled",
+		[MODEL_FAIL_TOKEN] = "stopped",
+	};
+	return w->role == SANDBOX_EXPLORER ? "failed" : names[w->m.fail];
+}
+
+/* Everything opened before the sandbox closes the filesystem. */
+static int prepare(struct worker *w, const char *session_dir, const char *repo, struct error *e)
+{
+	char *conf = fs_join(session_dir, "config.json");
+	struct buf text = BUF_INIT;
+	cJSON *j, *it;
+
+	config_init(&w->conf);
+	if (fs_read_file(conf, 1 << 20, &text, e) < 0) {
+		free(conf);
+		return -1;
+	}
+	free(conf);
+	j = cJSON_ParseWithLength(text.ptr, text.len);
+	buf_release(&text);
+	cJSON_ArrayForEach(it, j)
+	{
+		int k = config_find(it->string);
+		if (k >= 0 && cJSON_IsString(it))
+			config_set(&w->conf, (enum config_key)k, it->valuestring, CONF_FROM_FLAG,
+			           "session", e);
+	}
+	cJSON_Delete(j);
+	w->io.max_tokens = (int)config_long(&w->conf, CONF_MAX_TOKENS);
+	w->io.temperature = config_double(&w->conf, CONF_TEMPERATURE);
+	w->io.seed = config_long(&w->conf, CONF_SEED);
+	w->io.retries = 2;
+	w->io.cancel = &w->cancel;
+	w->io.on_token = on_token;
+	w->io.ctx = w;
+	if (w->role == SANDBOX_EXPLORER)
+		return repo_open(repo, &w->r, e) < 0 || db_open(&w->r, &w->d, e) < 0 ? -1 : 0;
+	return model_net_prepare(&w->net, config_get(&w->conf, CONF_ENDPOINT), NULL, e);
+}
+
+static int restrict_self(struct worker *w, struct error *e)
+{
+	struct sandbox_policy p = SANDBOX_POLICY_INIT;
+	char **extra = NULL;
+	size_t nextra = 0, i;
+	int rc;
+
+	p.role = w->role;
+	if (w->role == SANDBOX_EXPLORER) {
+		p.repo_root = w->r.root;
+		p.index_dir = w->r.loom_dir;
+		extra = repo_outside_paths(&w->r, &nextra);
+		p.read_only = (const char *const *)extra;
+		p.nread_only = nextra;
+	} else {
+		p.model_port = w->net.port;
+	}
+	rc = sandbox_apply(&p, e);
+	for (i = 0; i < nextra; i++)
+		free(extra[i]);
+	free(extra);
+	return rc < 0 ? -1 : 0;
+}
+
+int cli_worker(int argc, char **argv)
+{
+	struct worker w;
+	struct error e = ERROR_INIT;
+	const char *session_dir = NULL, *repo = ".";
+	char *in, *out, *lockp;
+	pthread_t tid;
+	int c, role, lockfd, rc = LOOM_EXIT_FAIL;
+	static const struct option opts[] = {
+		{ "session", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((c = getopt_long(argc, argv, "+C:", opts, NULL)) != -1) {
+		if (c == 's')
+			session_dir = optarg;
+		else if (c == 'C')
+			repo = optarg;
+		else
+			return LOOM_EXIT_USAGE;
+	}
+	if (optind >= argc || !session_dir || (role = sandbox_role_parse(argv[optind])) < 0) {
+		log_error("usage: loom worker architect|explorer|coder --session DIR [-C REPO]");
+		return LOOM_EXIT_USAGE;
+	}
+	memset(&w, 0, sizeof(w));
+	w.role = (enum sandbox_role)role;
+	w.in = (struct chan_reader)CHAN_READER_INIT;
+	w.out = (struct chan_writer)CHAN_WRITER_INIT;
+	w.r = (struct repo)REPO_INIT;
+	w.d = (struct db)DB_INIT;
+	w.net = (struct model_net)MODEL_NET_INIT;
+	pthread_mutex_init(&w.send_lock, NULL);
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	signal(SIGINT, SIG_IGN); /* the core decides: a Ctrl-C reaches it as a cancel */
+	signal(SIGPIPE, SIG_IGN);
+
+	{
+		struct session s = SESSION_INIT;
+		s.dir = (char *)session_dir;
+		in = session_path(&s, argv[optind], SESSION_INBOX);
+		out = session_path(&s, argv[optind], SESSION_OUTBOX);
+		lockp = session_path(&s, argv[optind], SESSION_LOCK);
+	}
+	chan_waiter_init(&w.waiter);
+	lockfd = session_worker_lock(lockp, &e);
+	if (lockfd < 0 || chan_reader_open(&w.in, in, &e) < 0 ||
+	    chan_waiter_add_file(&w.waiter, in, &e) < 0 || chan_writer_open(&w.out, out, &e) < 0 ||
+	    prepare(&w, session_dir, repo, &e) < 0 || restrict_self(&w, &e) < 0 ||
+	    (w.role != SANDBOX_EXPLORER && (w.m.net = &w.net, model_open(&w.m, &w.conf, &e) < 0))) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "id", "");
+		cJSON_AddStringToObject(f, "message", e.msg);
+		cJSON_AddStringToObject(f, "kind", "start");
+		if (w.out.fd >= 0)
+			send_rec(&w, IPC_ERROR, f);
+		else
+			cJSON_Delete(f);
+		goto out;
+	}
+	{
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddNumberToObject(f, "pid", (double)getpid());
+		cJSON_AddStringToObject(f, "role", argv[optind]);
+		cJSON_AddNumberToObject(f, "protocol", IPC_VERSION);
+		send_rec(&w, IPC_HELLO, f);
+	}
+	if (pthread_create(&tid, NULL, watcher, &w) != 0)
+		fatal("cannot start the worker's watcher thread");
+	for (;;) {
+		struct job *j;
+		cJSON *res, *f;
+
+		pthread_mutex_lock(&w.lock);
+		while (!w.queue && !w.stop)
+			pthread_cond_wait(&w.cond, &w.lock);
+		if (w.stop) {
+			pthread_mutex_unlock(&w.lock);
+			break;
+		}
+		j = w.queue;
+		w.queue = j->next;
+		w.current = j->id;
+		w.cancel = 0;
+		pthread_mutex_unlock(&w.lock);
+
+		e.msg[0] = '\0';
+		res = handle(&w, j->kind, j->payload, &e);
+		f = res ? res : cJSON_CreateObject();
+		if (res) {
+			cJSON *wrap = cJSON_CreateObject();
+			cJSON_AddStringToObject(wrap, "id", j->id);
+			cJSON_AddItemToObject(wrap, "payload", res);
+			f = wrap;
+		} else {
+			cJSON_AddStringToObject(f, "id", j->id);
+			cJSON_AddStringToObject(f, "message", e.msg);
+			cJSON_AddStringToObject(f, "kind", w.cancel ? "cancelled" : fail_kind(&w));
+		}
+		send_rec(&w, res ? IPC_RESULT : IPC_ERROR, f);
+		pthread_mutex_lock(&w.lock);
+		w.current = NULL;
+		pthread_mutex_unlock(&w.lock);
+		free(j->id);
+		free(j->kind);
+		cJSON_Delete(j->payload);
+		free(j);
+	}
+	pthread_join(tid, NULL);
+	rc = LOOM_EXIT_OK;
+out:
+	while (w.queue) {
+		struct job *j = w.queue;
+		w.queue = j->next;
+		free(j->id);
+		free(j->kind);
+		cJSON_Delete(j->payload);
+		free(j);
+	}
+	model_close(&w.m);
+	model_net_release(&w.net);
+	db_close(&w.d);
+	repo_close(&w.r);
+	config_release(&w.conf);
+	chan_waiter_release(&w.waiter);
+	chan_reader_close(&w.in);
+	chan_writer_close(&w.out);
+	free(in);
+	free(out);
+	free(lockp);
+	/* the life lock goes with the process */
+	_exit(rc);
+}

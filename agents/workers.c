@@ -1,0 +1,383 @@
+/*
+ * workers.c - the session core: starting, feeding and watching the workers.
+ *
+ * Each worker is this executable run as `loom worker ROLE --session DIR -C
+ * REPO`; it talks only through its inbox and outbox in the session directory
+ * (ipc/). The core writes requests to inboxes and sleeps in one wait on all
+ * outboxes; it never blocks on a worker otherwise.
+ *
+ * A worker is lost when its process has exited (waitpid), or when nothing,
+ * not even a heartbeat, came from it for IPC_SILENT_MS (it is then killed).
+ * Every such case goes through worker_lost(), the one function that reaps it,
+ * drops the fragment a half-written record left in its outbox, starts it again
+ * and re-sends the request it was working on. Handlers are safe to run twice:
+ * the Explorer only reads and the others only talk to the model.
+ */
+#define _GNU_SOURCE
+#include "agents/workers.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/fs.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "ipc/proto.h"
+
+extern char **environ;
+
+static const char *const role_names[WORKER__COUNT] = {
+	[WORKER_ARCHITECT] = "architect",
+	[WORKER_EXPLORER] = "explorer",
+	[WORKER_CODER] = "coder",
+};
+
+#define HELLO_MS 15000 /* a worker must say hello within this */
+
+const char *workers_role_name(enum worker_role r)
+{
+	return role_names[r];
+}
+
+/* What a call is waiting for, and what came. */
+struct wait_ctx {
+	struct workers *ws;
+	enum worker_role r;
+	const char *id; /* the request's id, or NULL when waiting for hello */
+	int hello;      /* a hello came */
+	cJSON *result;  /* the result's payload */
+	char *error;    /* the worker's error message */
+	char kind[32];  /* and its kind */
+};
+
+static int on_record(void *ctx, const struct chan_msg *m)
+{
+	struct wait_ctx *c = ctx;
+	const cJSON *id, *x;
+
+	c->ws->w[c->r].heard_ns = fs_now_ns();
+	if (m->status != CHAN_RECORD) {
+		if (m->problem)
+			log_warn("%s outbox: %s", role_names[c->r], m->problem);
+		return 0;
+	}
+	id = cJSON_GetObjectItemCaseSensitive(m->rec, "id");
+	switch (m->type) {
+	case IPC_HELLO: c->hello = 1; break;
+	case IPC_TOKEN:
+		x = cJSON_GetObjectItemCaseSensitive(m->rec, "text");
+		if (c->id && cJSON_IsString(id) && !strcmp(id->valuestring, c->id) &&
+		    c->ws->on_token && cJSON_IsString(x))
+			c->ws->on_token(c->ws->ctx, c->r, x->valuestring, strlen(x->valuestring));
+		break;
+	case IPC_RESULT:
+		if (c->id && cJSON_IsString(id) && !strcmp(id->valuestring, c->id)) {
+			c->result = cJSON_Duplicate(
+			        cJSON_GetObjectItemCaseSensitive(m->rec, "payload"), 1);
+			return 1;
+		}
+		break;
+	case IPC_ERROR:
+		/* an error with no id is the worker's own (it could not start) */
+		if (cJSON_IsString(id) &&
+		    (!*id->valuestring || (c->id && !strcmp(id->valuestring, c->id)))) {
+			x = cJSON_GetObjectItemCaseSensitive(m->rec, "message");
+			c->error = xstrdup(cJSON_IsString(x) ? x->valuestring : "failed");
+			x = cJSON_GetObjectItemCaseSensitive(m->rec, "kind");
+			snprintf(c->kind, sizeof(c->kind), "%s",
+			         cJSON_IsString(x) ? x->valuestring : "");
+			return 1;
+		}
+		break;
+	default: break;
+	}
+	return 0;
+}
+
+static int spawn(struct workers *ws, enum worker_role r, struct error *e)
+{
+	/* options first: the worker's getopt stops at the role */
+	char *argv[] = { ws->exe, "worker", "--session",           ws->s.dir,
+		         "-C",    ws->repo, (char *)role_names[r], NULL };
+	pid_t pid;
+	int rc = posix_spawn(&pid, ws->exe, NULL, NULL, argv, environ);
+
+	if (rc != 0) {
+		errno = rc;
+		return error_errno(e, "cannot start the %s", role_names[r]);
+	}
+	ws->w[r].pid = pid;
+	ws->w[r].heard_ns = fs_now_ns();
+	return 0;
+}
+
+static int is_dead(struct workers *ws, enum worker_role r)
+{
+	int st;
+	pid_t p;
+
+	if (!ws->w[r].pid)
+		return 1;
+	p = waitpid(ws->w[r].pid, &st, WNOHANG);
+	if (p == ws->w[r].pid || (p < 0 && errno == ECHILD)) {
+		ws->w[r].pid = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* Reads the worker's outbox until fn's context is satisfied or ms pass. */
+static int wait_for(struct workers *ws, struct wait_ctx *c, int ms, struct error *e)
+{
+	uint64_t end = fs_now_ns() + (uint64_t)ms * 1000000u;
+
+	for (;;) {
+		int rc = chan_read(&ws->w[c->r].out, on_record, c, e);
+		if (rc < 0)
+			return -1;
+		if (c->hello || c->result || c->error)
+			return 0;
+		if (fs_now_ns() >= end || (ws->cancel && *ws->cancel) || is_dead(ws, c->r))
+			return 0;
+		if (chan_wait(&ws->waiter, 100, e) < 0)
+			return -1;
+	}
+}
+
+/* Starts worker r and waits for its hello. */
+static int start_one(struct workers *ws, enum worker_role r, struct error *e)
+{
+	struct wait_ctx c = { ws, r, NULL, 0, NULL, NULL, "" };
+
+	if (spawn(ws, r, e) < 0)
+		return -1;
+	if (wait_for(ws, &c, HELLO_MS, e) < 0)
+		return -1;
+	if (c.error) {
+		error_set(e, "the %s could not start: %s", role_names[r], c.error);
+		free(c.error);
+		return -1;
+	}
+	if (!c.hello)
+		return error_set(e, "the %s did not start within %d s", role_names[r],
+		                 HELLO_MS / 1000);
+	return 0;
+}
+
+static int send_request(struct workers *ws, enum worker_role r, const char *id, const char *kind,
+                        const cJSON *payload, struct error *e)
+{
+	cJSON *f = cJSON_CreateObject();
+	int rc;
+
+	cJSON_AddStringToObject(f, "id", id);
+	cJSON_AddStringToObject(f, "kind", kind);
+	cJSON_AddItemToObject(f, "payload", cJSON_Duplicate(payload, 1));
+	rc = chan_send(&ws->w[r].in, IPC_REQUEST, f, e);
+	cJSON_Delete(f);
+	return rc;
+}
+
+/*
+ * The one "worker lost" path: reap (killing a hung worker), drop the fragment
+ * it may have left, start it again and re-send what it was doing.
+ */
+static int worker_lost(struct workers *ws, enum worker_role r, const char *id, const char *kind,
+                       const cJSON *payload, struct error *e)
+{
+	struct worker_proc *w = &ws->w[r];
+
+	if (w->pid) {
+		kill(w->pid, SIGKILL);
+		waitpid(w->pid, NULL, 0);
+		w->pid = 0;
+	}
+	if (++w->restarts > WORKERS_RESTARTS)
+		return error_set(e, "the %s was lost %d times; giving up", role_names[r],
+		                 w->restarts);
+	log_warn("the %s stopped; restarting it", role_names[r]);
+	if (chan_reader_discard_partial(&w->out, e) < 0 || start_one(ws, r, e) < 0)
+		return -1;
+	return id ? send_request(ws, r, id, kind, payload, e) : 0;
+}
+
+int workers_call(struct workers *ws, enum worker_role r, const char *kind, const cJSON *payload,
+                 cJSON **result, const char **fail, struct error *e)
+{
+	char id[32];
+	struct wait_ctx c = { ws, r, id, 0, NULL, NULL, "" };
+	uint64_t start = fs_now_ns();
+	int cancel_sent = 0;
+	static char kind_buf[32];
+
+	*result = NULL;
+	if (fail)
+		*fail = NULL;
+	/* what the worker said while nobody asked it anything (heartbeats) is old news */
+	{
+		struct wait_ctx drain = { ws, r, "", 0, NULL, NULL, "" };
+		if (chan_read(&ws->w[r].out, on_record, &drain, e) < 0)
+			return -1;
+		ws->w[r].heard_ns = fs_now_ns();
+	}
+	snprintf(id, sizeof(id), "r%lu", ++ws->next_id);
+	if (send_request(ws, r, id, kind, payload, e) < 0)
+		return -1;
+	for (;;) {
+		uint64_t now;
+		if (wait_for(ws, &c, 200, e) < 0)
+			return -1;
+		if (c.result) {
+			*result = c.result;
+			return 0;
+		}
+		if (c.error) {
+			snprintf(kind_buf, sizeof(kind_buf), "%s", c.kind);
+			if (fail)
+				*fail = kind_buf;
+			error_set(e, "%s", c.error);
+			free(c.error);
+			return -1;
+		}
+		now = fs_now_ns();
+		if (ws->cancel && *ws->cancel && !cancel_sent) {
+			cJSON *f = cJSON_CreateObject();
+			cJSON_AddStringToObject(f, "id", id);
+			chan_send(&ws->w[r].in, IPC_CANCEL, f, e);
+			cJSON_Delete(f);
+			cancel_sent = 1;
+			start = now; /* the worker has a moment to answer "cancelled" */
+		}
+		if (cancel_sent && now - start > 2000000000ull) {
+			if (fail)
+				*fail = "cancelled";
+			return error_set(e, "cancelled");
+		}
+		if (!cancel_sent && now - start > (uint64_t)ws->timeout_ms * 1000000u) {
+			if (fail)
+				*fail = "timeout";
+			return error_set(e, "the %s did not answer within %d s", role_names[r],
+			                 ws->timeout_ms / 1000);
+		}
+		if (is_dead(ws, r) ||
+		    now - ws->w[r].heard_ns > (uint64_t)IPC_SILENT_MS * 1000000u) {
+			if (worker_lost(ws, r, id, kind, payload, e) < 0) {
+				if (fail)
+					*fail = "lost";
+				return -1;
+			}
+		}
+	}
+}
+
+int workers_start(struct workers *ws, const char *repo_root, const struct config *conf, int keep,
+                  struct error *e)
+{
+	struct error ignore = ERROR_INIT;
+	cJSON *j = cJSON_CreateObject();
+	char *path, *text, *env = getenv("LOOM_WORKER_TIMEOUT");
+	int i;
+	FILE *f;
+
+	memset(ws, 0, sizeof(*ws));
+	ws->s = (struct session)SESSION_INIT;
+	for (i = 0; i < WORKER__COUNT; i++) {
+		ws->w[i].in = (struct chan_writer)CHAN_WRITER_INIT;
+		ws->w[i].out = (struct chan_reader)CHAN_READER_INIT;
+	}
+	chan_waiter_init(&ws->waiter);
+	ws->timeout_ms = env && atoi(env) > 0 ? atoi(env) * 1000 : WORKERS_TIMEOUT_MS;
+	ws->repo = xstrdup(repo_root);
+	ws->exe = realpath("/proc/self/exe", NULL);
+	if (!ws->exe)
+		return error_errno(e, "cannot find the loom executable");
+	session_clean_stale(NULL, &ignore);
+	if (session_create(&ws->s, NULL, e) < 0)
+		goto fail;
+	ws->s.keep = keep;
+	/* the effective settings, so every worker uses what the core uses */
+	for (i = 0; i < CONF__COUNT; i++)
+		cJSON_AddStringToObject(j, config_name((enum config_key)i),
+		                        config_get(conf, (enum config_key)i));
+	text = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	path = fs_join(ws->s.dir, "config.json");
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		error_errno(e, "cannot write '%s'", path);
+		free(path);
+		free(text);
+		goto fail;
+	}
+	free(path);
+	free(text);
+	for (i = 0; i < WORKER__COUNT; i++) {
+		char *in, *out;
+		int rc;
+		if (session_add_worker(&ws->s, role_names[i], e) < 0)
+			goto fail;
+		in = session_path(&ws->s, role_names[i], SESSION_INBOX);
+		out = session_path(&ws->s, role_names[i], SESSION_OUTBOX);
+		rc = chan_writer_open(&ws->w[i].in, in, e) < 0 ||
+		     chan_reader_open(&ws->w[i].out, out, e) < 0 ||
+		     (ws->w[i].watch = chan_waiter_add_file(&ws->waiter, out, e)) < 0;
+		free(in);
+		free(out);
+		if (rc)
+			goto fail;
+	}
+	for (i = 0; i < WORKER__COUNT; i++)
+		if (start_one(ws, (enum worker_role)i, e) < 0)
+			goto fail;
+	return 0;
+fail:
+	workers_stop(ws);
+	return -1;
+}
+
+void workers_stop(struct workers *ws)
+{
+	struct error e = ERROR_INIT;
+	uint64_t end;
+	int i, alive;
+
+	if (!ws->exe)
+		return; /* never started */
+	for (i = 0; i < WORKER__COUNT; i++)
+		if (ws->w[i].pid && ws->w[i].in.fd >= 0) {
+			cJSON *f = cJSON_CreateObject();
+			chan_send(&ws->w[i].in, IPC_SHUTDOWN, f, &e);
+			cJSON_Delete(f);
+		}
+	end = fs_now_ns() + 2000000000ull;
+	do {
+		struct timespec ts = { 0, 20000000L };
+		alive = 0;
+		for (i = 0; i < WORKER__COUNT; i++)
+			alive += !is_dead(ws, (enum worker_role)i);
+		if (alive)
+			nanosleep(&ts, NULL);
+	} while (alive && fs_now_ns() < end);
+	for (i = 0; i < WORKER__COUNT; i++) {
+		if (ws->w[i].pid) {
+			kill(ws->w[i].pid, SIGKILL);
+			waitpid(ws->w[i].pid, NULL, 0);
+			ws->w[i].pid = 0;
+		}
+		chan_writer_close(&ws->w[i].in);
+		chan_reader_close(&ws->w[i].out);
+	}
+	chan_waiter_release(&ws->waiter);
+	if (ws->s.dir)
+		session_remove(&ws->s, &e);
+	free(ws->exe);
+	free(ws->repo);
+	ws->exe = ws->repo = NULL;
+}
