@@ -22,6 +22,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,11 +304,13 @@ int cli_worker(int argc, char **argv)
 	struct worker w;
 	struct error e = ERROR_INIT;
 	const char *session_dir = NULL, *repo = ".";
+	long parent = 0;
 	char *in, *out, *lockp;
 	pthread_t tid;
 	int c, role, lockfd, rc = LOOM_EXIT_FAIL;
 	static const struct option opts[] = {
 		{ "session", required_argument, NULL, 's' },
+		{ "parent", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 
@@ -316,11 +319,13 @@ int cli_worker(int argc, char **argv)
 			session_dir = optarg;
 		else if (c == 'C')
 			repo = optarg;
+		else if (c == 'p')
+			parent = strtol(optarg, NULL, 10);
 		else
 			return LOOM_EXIT_USAGE;
 	}
 	if (optind >= argc || !session_dir || (role = sandbox_role_parse(argv[optind])) < 0) {
-		log_error("usage: loom worker architect|explorer|coder --session DIR [-C REPO]");
+		log_error("usage: loom worker --session DIR [-C REPO] [--parent PID] ROLE");
 		return LOOM_EXIT_USAGE;
 	}
 	memset(&w, 0, sizeof(w));
@@ -333,6 +338,12 @@ int cli_worker(int argc, char **argv)
 	pthread_mutex_init(&w.send_lock, NULL);
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.cond, NULL);
+	/*
+	 * A worker never outlives the core that started it: killed with it, and
+	 * gone at once if the core died before this line ran.
+	 */
+	if (parent > 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != (pid_t)parent))
+		return LOOM_EXIT_FAIL;
 	signal(SIGINT, SIG_IGN); /* the core decides: a Ctrl-C reaches it as a cancel */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -345,9 +356,14 @@ int cli_worker(int argc, char **argv)
 	}
 	chan_waiter_init(&w.waiter);
 	lockfd = session_worker_lock(lockp, &e);
+	/*
+	 * What the inbox already holds was sent to a worker before this one (it
+	 * was lost); the core re-sends what still matters after our hello.
+	 */
 	if (lockfd < 0 || chan_reader_open(&w.in, in, &e) < 0 ||
-	    chan_waiter_add_file(&w.waiter, in, &e) < 0 || chan_writer_open(&w.out, out, &e) < 0 ||
-	    prepare(&w, session_dir, repo, &e) < 0 || restrict_self(&w, &e) < 0 ||
+	    chan_reader_skip_to_end(&w.in, &e) < 0 || chan_waiter_add_file(&w.waiter, in, &e) < 0 ||
+	    chan_writer_open(&w.out, out, &e) < 0 || prepare(&w, session_dir, repo, &e) < 0 ||
+	    restrict_self(&w, &e) < 0 ||
 	    (w.role != SANDBOX_EXPLORER && (w.m.net = &w.net, model_open(&w.m, &w.conf, &e) < 0))) {
 		cJSON *f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "id", "");

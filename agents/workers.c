@@ -104,10 +104,15 @@ static int on_record(void *ctx, const struct chan_msg *m)
 static int spawn(struct workers *ws, enum worker_role r, struct error *e)
 {
 	/* options first: the worker's getopt stops at the role */
-	char *argv[] = { ws->exe, "worker", "--session",           ws->s.dir,
-		         "-C",    ws->repo, (char *)role_names[r], NULL };
+	char parent[24];
+	char *argv[] = { ws->exe,    "worker", "--session",           ws->s.dir, "-C", ws->repo,
+		         "--parent", parent,   (char *)role_names[r], NULL };
 	pid_t pid;
-	int rc = posix_spawn(&pid, ws->exe, NULL, NULL, argv, environ);
+	int rc;
+
+	/* the worker dies with the thread that spawns it: call this from the main thread */
+	snprintf(parent, sizeof(parent), "%ld", (long)getpid());
+	rc = posix_spawn(&pid, ws->exe, NULL, NULL, argv, environ);
 
 	if (rc != 0) {
 		errno = rc;
@@ -151,24 +156,35 @@ static int wait_for(struct workers *ws, struct wait_ctx *c, int ms, struct error
 	}
 }
 
-/* Starts worker r and waits for its hello. */
+/*
+ * Starts worker r and waits for its hello. One that dies before it (killed, or
+ * crashed) is started again, within the session's restart allowance.
+ */
 static int start_one(struct workers *ws, enum worker_role r, struct error *e)
 {
-	struct wait_ctx c = { ws, r, NULL, 0, NULL, NULL, "" };
+	for (;;) {
+		struct wait_ctx c = { ws, r, NULL, 0, NULL, NULL, "" };
 
-	if (spawn(ws, r, e) < 0)
-		return -1;
-	if (wait_for(ws, &c, HELLO_MS, e) < 0)
-		return -1;
-	if (c.error) {
-		error_set(e, "the %s could not start: %s", role_names[r], c.error);
-		free(c.error);
-		return -1;
+		if (spawn(ws, r, e) < 0 || wait_for(ws, &c, HELLO_MS, e) < 0)
+			return -1;
+		if (c.error) {
+			error_set(e, "the %s could not start: %s", role_names[r], c.error);
+			free(c.error);
+			return -1;
+		}
+		if (c.hello)
+			return 0;
+		if (!is_dead(ws, r))
+			return error_set(e, "the %s did not start within %d s", role_names[r],
+			                 HELLO_MS / 1000);
+		if (++ws->w[r].restarts > WORKERS_RESTARTS)
+			return error_set(e,
+			                 "the %s exited before it was ready, %d times; giving up",
+			                 role_names[r], ws->w[r].restarts);
+		log_warn("the %s stopped; restarting it", role_names[r]);
+		if (chan_reader_discard_partial(&ws->w[r].out, e) < 0)
+			return -1;
 	}
-	if (!c.hello)
-		return error_set(e, "the %s did not start within %d s", role_names[r],
-		                 HELLO_MS / 1000);
-	return 0;
 }
 
 static int send_request(struct workers *ws, enum worker_role r, const char *id, const char *kind,

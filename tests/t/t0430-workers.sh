@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# The worker processes under loom run: kill -9 of each mid-request, a truncated
+# outbox line, a worker that never answers, stale and kept session directories.
+. "$(dirname "$0")/lib.sh"
+
+export XDG_RUNTIME_DIR="$T/run"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+R="$T/repo"
+mkrepo "$R"
+cd "$R"
+"$LOOM" index
+cp lib/util.c "$T/util.before"
+sed 's/checksum %lu/checksum %lx/' "$T/util.before" >"$T/util.want"
+
+PLAN='{"steps": [{"goal": "Make run_util print the checksum in hex", "files": ["lib/util.c"]}]}'
+EDIT='lib/util.c
+<<<<<<< SEARCH
+	printf("checksum %lu\n", sum);
+=======
+	printf("checksum %lx\n", sum);
+>>>>>>> REPLACE'
+
+# worker_pid ROLE: the pid of this test's running worker for ROLE
+worker_pid() {
+  pgrep -f -- "worker --session $XDG_RUNTIME_DIR/.* $1\$" | head -n1
+}
+# streaming ROLE: waits until ROLE's outbox shows model tokens arriving (mid-request)
+streaming() {
+  local i
+  for i in $(seq 400); do
+    grep -qs '"type":"token"' "$XDG_RUNTIME_DIR"/loom-*/"$1".out.jsonl && return 0
+    sleep 0.025
+  done
+  fail "the $1 never started streaming: $(cat "$T/err")"
+}
+# requests_to NAME TEXT: chat requests the server NAME logged whose body has TEXT
+# (the server logs a request when it has answered it)
+requests_to() {
+  python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)["path"].endswith("/completions") and sys.argv[2] in json.dumps(json.loads(l)["body"])))' "$T/$1.log" "$2"
+}
+
+# --- kill -9 of the Architect and of the Coder mid-request: restarted, re-sent
+reply "$T/kill" 001 'fault: drip 200' "$PLAN"
+reply "$T/kill" 002 '' "$PLAN"
+reply "$T/kill" 003 'fault: drip 200' "$EDIT"
+reply "$T/kill" 004 '' "$EDIT"
+srv_start kill
+"$LOOM" run --approve=all --endpoint "$URL" "print the checksum in hex" >"$T/out" 2>"$T/err" &
+run=$!
+for role in architect coder; do
+  streaming $role
+  pid=$(worker_pid $role)
+  [ -n "$pid" ] || fail "no $role worker running: $(cat "$T/err")"
+  kill -9 "$pid"
+done
+wait $run || fail "run after kills: $(cat "$T/err")"
+cmp -s lib/util.c "$T/util.want" || fail "after the kills the file is not as proposed"
+expect_match "architect restarted" "the architect stopped; restarting it" "$(cat "$T/err")"
+expect_match "coder restarted" "the coder stopped; restarting it" "$(cat "$T/err")"
+expect_eq "plan asked twice" 2 "$(requests_to kill 'You plan')"
+expect_eq "edits asked twice" 2 "$(requests_to kill 'edit blocks')"
+srv_stop
+"$LOOM" undo >/dev/null
+ok "kill -9 of the Architect and the Coder mid-request: restarted, the request re-sent, the run completes"
+
+# --- the Explorer killed while idle: the request sent to it is recovered -------
+reply "$T/explorer" 001 'fault: drip 100' "$PLAN"
+reply "$T/explorer" 002 '' "$EDIT"
+srv_start explorer
+"$LOOM" run --approve=all --endpoint "$URL" "print the checksum in hex" >"$T/out" 2>"$T/err" &
+run=$!
+for i in $(seq 100); do [ -n "$(worker_pid explorer)" ] && break; sleep 0.05; done
+kill -9 "$(worker_pid explorer)"
+wait $run || fail "run after the explorer's death: $(cat "$T/err")"
+expect_match "explorer restarted" "the explorer stopped; restarting it" "$(cat "$T/err")"
+cmp -s lib/util.c "$T/util.want" || fail "explorer restart: the file is not as proposed"
+srv_stop
+"$LOOM" undo >/dev/null
+ok "kill -9 of the Explorer: restarted, its Context Map still built"
+
+# --- a truncated last line in an outbox is dropped; the record comes again -----
+reply "$T/trunc" 001 '' "$PLAN"
+reply "$T/trunc" 002 'fault: drip 200' "$EDIT"
+reply "$T/trunc" 003 '' "$EDIT"
+srv_start trunc
+"$LOOM" run --approve=all --keep-session --endpoint "$URL" "print the checksum in hex" >"$T/out" 2>"$T/err" &
+run=$!
+streaming coder
+pid=$(worker_pid coder)
+outbox=$(ls "$XDG_RUNTIME_DIR"/loom-*/coder.out.jsonl | head -n1)
+printf '{"v":1,"seq":999,"type":"result","id":"r3","payload":{"reply":"half a rec' >>"$outbox"
+kill -9 "$pid"
+wait $run || fail "run after a truncated line: $(cat "$T/err")"
+cmp -s lib/util.c "$T/util.want" || fail "truncated line: the file is not as proposed"
+expect_no_match "the fragment was not read as a record" "half a rec" "$(cat "$T/out" "$T/err")"
+srv_stop
+ls -d "$XDG_RUNTIME_DIR"/loom-* >/dev/null 2>&1 || fail "--keep-session removed the session directory"
+rm -rf "$XDG_RUNTIME_DIR"/loom-*
+"$LOOM" undo >/dev/null
+ok "a truncated outbox line is ignored, the request re-sent; --keep-session keeps the directory"
+
+# --- a worker that never answers: a timeout, not a hang -----------------------
+reply "$T/hang" 001 '' "$PLAN"
+reply "$T/hang" 002 'fault: stall 20000' "$EDIT"
+srv_start hang
+start=$(date +%s)
+st=0; LOOM_WORKER_TIMEOUT=2 "$LOOM" run --approve=all --endpoint "$URL" "x" >"$T/out" 2>"$T/err" || st=$?
+elapsed=$(( $(date +%s) - start ))
+expect_eq "the step fails" 3 "$st"
+expect_match "timeout message" "the coder did not answer within 2 s" "$(cat "$T/err")"
+[ "$elapsed" -lt 15 ] || fail "a hung worker held the run for $elapsed s"
+srv_stop
+cmp -s lib/util.c "$T/util.before" || fail "a timed-out step wrote the file"
+ok "a worker that never answers ends in a timeout error after $elapsed s"
+
+# --- stale session directories of crashed runs are removed ---------------------
+stale="$XDG_RUNTIME_DIR/loom-$(id -u)-999999-deadbeef"
+mkdir -m 700 "$stale" && touch "$stale/session.lock" "$stale/coder.out.jsonl"
+reply "$T/stale" 001 '' "$PLAN"
+reply "$T/stale" 002 '' "$EDIT"
+srv_start stale
+"$LOOM" run --approve=none --endpoint "$URL" "x" >"$T/out" 2>"$T/err" || fail "run: $(cat "$T/err")"
+[ -e "$stale" ] && fail "the stale session directory is still there"
+expect_eq "this run's own directory is removed" "" "$(ls "$XDG_RUNTIME_DIR")"
+srv_stop
+ok "a stale session directory is cleaned up; the run's own is removed at exit"
+
+# --- prompts: short, and what the roles send ---------------------------------
+for p in architect coder coder-whole ask; do
+  n=$(wc -c <"$LOOM_SRC/agents/prompts/$p.txt")
+  [ "$n" -lt 3000 ] || fail "prompt $p has $n bytes (over ~1000 tokens)"
+done
+ok "every system prompt is well under 1,000 tokens"
+
+# --- the core killed -9: its workers go with it --------------------------------
+reply "$T/orphan" 001 'fault: stall 20000' "$PLAN"
+srv_start orphan
+"$LOOM" run --approve=none --endpoint "$URL" "x" >"$T/out" 2>"$T/err" &
+run=$!
+for i in $(seq 200); do [ -n "$(worker_pid coder)" ] && break; sleep 0.025; done
+sleep 0.3 # the architect is now waiting on the stalled model
+[ -n "$(worker_pid architect)" ] || fail "no workers running: $(cat "$T/err")"
+kill -9 $run
+wait $run 2>/dev/null || true
+for i in $(seq 100); do
+  [ -z "$(worker_pid architect)$(worker_pid explorer)$(worker_pid coder)" ] && break
+  sleep 0.02
+done
+expect_eq "workers left behind" "" "$(worker_pid architect)$(worker_pid explorer)$(worker_pid coder)"
+srv_stop
+rm -rf "$XDG_RUNTIME_DIR"/loom-*
+ok "kill -9 of the core takes its workers with it"
