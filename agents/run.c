@@ -71,7 +71,15 @@ struct run {
 	FILE *tty; /* for --approve=ask */
 	struct role_io io;
 	int steps, proposed, applied_steps, failed;
+	/* where the time went (ns; model time in us as the workers report it) */
+	uint64_t t0, index_ns, start_ns, plan_ns, steps_ns;
+	uint64_t plan_model_us, steps_model_us;
 };
+
+static double ms(uint64_t ns)
+{
+	return (double)(ns / 1000) / 1000.0;
+}
 
 static void event(struct run *run, cJSON *ev)
 {
@@ -602,6 +610,7 @@ int cli_run(int argc, char **argv)
 	cJSON *plan = NULL;
 	char *summary = NULL;
 	int c, rc = LOOM_EXIT_FAIL, step;
+	uint64_t t;
 
 	memset(&run, 0, sizeof(run));
 	run.rootfd = -1;
@@ -676,11 +685,13 @@ int cli_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	run.t0 = fs_now_ns();
 	if (repo_open(dir, &run.r, &e) < 0 || db_open(&run.r, &run.d, &e) < 0 ||
 	    index_refresh(&run.r, &run.d, &io, &ist, &e) < 0) {
 		report_error(&run, 0, e.msg);
 		goto out;
 	}
+	run.index_ns = fs_now_ns() - run.t0;
 	run.rootfd = open(run.r.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	config_load(&run.conf, run.r.conf_dir);
 	for (i = 0; i < CONF__COUNT; i++)
@@ -698,11 +709,14 @@ int cli_run(int argc, char **argv)
 	run.io.cancel = &cancelled;
 
 	summary = summary_text(&run.r, &run.d);
+	t = fs_now_ns();
 	if (workers_start(&run.ws, run.r.root, &run.conf, run.keep, &e) < 0) {
 		report_error(&run, 0, e.msg);
 		goto out;
 	}
+	run.start_ns = fs_now_ns() - t;
 	run.ws.cancel = &cancelled;
+	t = fs_now_ns();
 	{
 		cJSON *p = cJSON_CreateObject(), *res = NULL;
 		const char *fail = NULL;
@@ -723,6 +737,8 @@ int cli_run(int argc, char **argv)
 			goto out;
 		}
 	}
+	run.plan_ns = fs_now_ns() - t;
+	run.plan_model_us = run.ws.model_us;
 	{
 		cJSON *ev = event_new("plan", 0);
 		cJSON_AddItemReferenceToObject(ev, "steps",
@@ -738,6 +754,7 @@ int cli_run(int argc, char **argv)
 		        printf("  %d. %s\n", ++k,
 		               cJSON_GetObjectItemCaseSensitive(s, "goal")->valuestring);
 	}
+	t = fs_now_ns();
 	for (step = 1; step <= run.steps && !cancelled; step++) {
 		const cJSON *s = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(plan, "steps"),
 		                                    step - 1);
@@ -749,8 +766,21 @@ int cli_run(int argc, char **argv)
 		if (r == 0)
 			run.failed++;
 	}
+	run.steps_ns = fs_now_ns() - t;
+	run.steps_model_us = run.ws.model_us - run.plan_model_us;
 	{
 		cJSON *ev = event_new("summary", 0);
+		cJSON *tm = cJSON_AddObjectToObject(ev, "timing");
+		uint64_t total = fs_now_ns() - run.t0;
+		double model = (double)(run.plan_model_us + run.steps_model_us) / 1000;
+		cJSON_AddNumberToObject(tm, "total_ms", ms(total));
+		cJSON_AddNumberToObject(tm, "model_ms", model);
+		cJSON_AddNumberToObject(tm, "index_ms", ms(run.index_ns));
+		cJSON_AddNumberToObject(tm, "start_ms", ms(run.start_ns));
+		cJSON_AddNumberToObject(tm, "plan_ms", ms(run.plan_ns));
+		cJSON_AddNumberToObject(tm, "plan_model_ms", (double)run.plan_model_us / 1000);
+		cJSON_AddNumberToObject(tm, "steps_ms", ms(run.steps_ns));
+		cJSON_AddNumberToObject(tm, "steps_model_ms", (double)run.steps_model_us / 1000);
 		cJSON_AddNumberToObject(ev, "steps", run.steps);
 		cJSON_AddNumberToObject(ev, "proposed", run.proposed);
 		cJSON_AddNumberToObject(ev, "applied", run.applied_steps);
@@ -759,6 +789,9 @@ int cli_run(int argc, char **argv)
 			printf("\n%d step%s: %d proposed, %d applied, %d failed\n", run.steps,
 			       run.steps == 1 ? "" : "s", run.proposed, run.applied_steps,
 			       run.failed);
+		if (!run.json)
+			printf("time: %.1f s, of which the model %.1f s and Loom %.0f ms\n",
+			       ms(total) / 1000, model / 1000, ms(total) - model);
 		event(&run, ev);
 	}
 	rc = cancelled           ? LOOM_EXIT_INTERRUPT

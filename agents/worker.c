@@ -59,6 +59,7 @@ struct worker {
 	struct job *queue;
 	char *current; /* the id of the request running now */
 	int stop;
+	int bad_request; /* the running request was not one this role does */
 	volatile sig_atomic_t cancel;
 	struct config conf;
 	struct model m;
@@ -221,6 +222,7 @@ static cJSON *handle(struct worker *w, const char *kind, const cJSON *p, struct 
 		free(reply);
 	} else {
 		error_set(e, "the %s does not do '%s'", sandbox_role_name(w->role), kind);
+		w->bad_request = 1;
 		goto fail;
 	}
 	return res;
@@ -231,13 +233,16 @@ fail:
 
 static const char *fail_kind(const struct worker *w)
 {
+	/* MODEL_OK: every model call worked; the replies never met the contract */
 	static const char *const names[] = {
-		[MODEL_OK] = "failed",          [MODEL_FAIL_CONNECT] = "connect",
+		[MODEL_OK] = "contract",        [MODEL_FAIL_CONNECT] = "connect",
 		[MODEL_FAIL_HTTP] = "http",     [MODEL_FAIL_OVERFLOW] = "overflow",
 		[MODEL_FAIL_STREAM] = "stream", [MODEL_FAIL_CANCELLED] = "cancelled",
 		[MODEL_FAIL_TOKEN] = "stopped",
 	};
-	return w->role == SANDBOX_EXPLORER ? "failed" : names[w->m.fail];
+	if (w->bad_request)
+		return "bad-request";
+	return w->role == SANDBOX_EXPLORER ? "context" : names[w->m.fail];
 }
 
 /* Everything opened before the sandbox closes the filesystem. */
@@ -369,6 +374,7 @@ int cli_worker(int argc, char **argv)
 		cJSON_AddStringToObject(f, "id", "");
 		cJSON_AddStringToObject(f, "message", e.msg);
 		cJSON_AddStringToObject(f, "kind", "start");
+		cJSON_AddNumberToObject(f, "model_us", 0);
 		if (w.out.fd >= 0)
 			send_rec(&w, IPC_ERROR, f);
 		else
@@ -387,6 +393,7 @@ int cli_worker(int argc, char **argv)
 	for (;;) {
 		struct job *j;
 		cJSON *res, *f;
+		uint64_t busy;
 
 		pthread_mutex_lock(&w.lock);
 		while (!w.queue && !w.stop)
@@ -399,9 +406,11 @@ int cli_worker(int argc, char **argv)
 		w.queue = j->next;
 		w.current = j->id;
 		w.cancel = 0;
+		w.bad_request = 0;
 		pthread_mutex_unlock(&w.lock);
 
 		e.msg[0] = '\0';
+		busy = w.m.busy_ns;
 		res = handle(&w, j->kind, j->payload, &e);
 		f = res ? res : cJSON_CreateObject();
 		if (res) {
@@ -414,6 +423,8 @@ int cli_worker(int argc, char **argv)
 			cJSON_AddStringToObject(f, "message", e.msg);
 			cJSON_AddStringToObject(f, "kind", w.cancel ? "cancelled" : fail_kind(&w));
 		}
+		/* how long of it the model server took: the core's accounts of the time */
+		cJSON_AddNumberToObject(f, "model_us", (double)((w.m.busy_ns - busy) / 1000u));
 		send_rec(&w, res ? IPC_RESULT : IPC_ERROR, f);
 		pthread_mutex_lock(&w.lock);
 		w.current = NULL;

@@ -69,8 +69,21 @@ static int on_record(void *ctx, const struct chan_msg *m)
 		return 0;
 	}
 	id = cJSON_GetObjectItemCaseSensitive(m->rec, "id");
+	x = cJSON_GetObjectItemCaseSensitive(m->rec, "model_us");
+	if (cJSON_IsNumber(x) && x->valuedouble > 0)
+		c->ws->model_us += (uint64_t)x->valuedouble; /* re-sent work counted too */
 	switch (m->type) {
-	case IPC_HELLO: c->hello = 1; break;
+	case IPC_HELLO:
+		x = cJSON_GetObjectItemCaseSensitive(m->rec, "protocol");
+		if (x->valuedouble != IPC_VERSION) {
+			c->error = xasprintf(
+			        "it speaks protocol %g, not %d (a stale loom executable?)",
+			        x->valuedouble, IPC_VERSION);
+			snprintf(c->kind, sizeof(c->kind), "start");
+			return 1;
+		}
+		c->hello = 1;
+		break;
 	case IPC_TOKEN:
 		x = cJSON_GetObjectItemCaseSensitive(m->rec, "text");
 		if (c->id && cJSON_IsString(id) && !strcmp(id->valuestring, c->id) &&
@@ -221,6 +234,8 @@ static int worker_lost(struct workers *ws, enum worker_role r, const char *id, c
 	log_warn("the %s stopped; restarting it", role_names[r]);
 	if (chan_reader_discard_partial(&w->out, e) < 0 || start_one(ws, r, e) < 0)
 		return -1;
+	if (id && ws->on_token)
+		ws->on_token(ws->ctx, r, NULL, 0); /* what it streamed starts over */
 	return id ? send_request(ws, r, id, kind, payload, e) : 0;
 }
 

@@ -32,8 +32,10 @@ struct workers {
 	struct worker_proc w[WORKER__COUNT];
 	struct chan_waiter waiter;
 	unsigned long next_id;
-	int timeout_ms; /* per request; LOOM_WORKER_TIMEOUT (seconds) overrides */
-	/* streamed model text of the running request, or NULL */
+	uint64_t model_us; /* the model server's time, as the workers reported it */
+	int timeout_ms;    /* per request; LOOM_WORKER_TIMEOUT (seconds) overrides */
+	/* streamed model text of the running request, or NULL; text NULL: a
+	   restarted worker streams the request again from its start */
 	int (*on_token)(void *ctx, enum worker_role r, const char *text, size_t n);
 	void *ctx;
 	const volatile sig_atomic_t *cancel; /* the caller's Ctrl-C */

@@ -289,7 +289,11 @@ static int http(struct model *m, const char *path, const char *body, struct buf 
 	curl_easy_setopt(m->curl, CURLOPT_WRITEDATA, resp);
 	curl_easy_setopt(m->curl, CURLOPT_TIMEOUT_MS, (long)PROBE_TIMEOUT_MS);
 	curl_easy_setopt(m->curl, CURLOPT_ERRORBUFFER, errbuf);
-	rc = curl_easy_perform(m->curl);
+	{
+		uint64_t t0 = fs_now_ns();
+		rc = curl_easy_perform(m->curl);
+		m->busy_ns += fs_now_ns() - t0;
+	}
 	curl_slist_free_all(h);
 	*status = 0;
 	curl_easy_getinfo(m->curl, CURLINFO_RESPONSE_CODE, status);
@@ -1062,6 +1066,7 @@ int model_chat(struct model *m, const struct model_request *r, struct model_repl
 		out->retries++;
 	}
 	free(body);
+	m->busy_ns += fs_now_ns() - t0;
 	out->seconds = (double)(fs_now_ns() - t0) / 1e9;
 	if (rc < 0 && out->retries)
 		error_prefix(e, "after %d retr%s", out->retries, out->retries == 1 ? "y" : "ies");

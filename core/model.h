@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 #include "core/config.h"
@@ -91,6 +92,7 @@ struct model {
 	long connect_timeout_ms, stall_timeout_ms;
 	int retries;
 	enum model_fail fail; /* of the last failed call */
+	uint64_t busy_ns;     /* time spent waiting on the server, all calls together */
 	void *curl;           /* CURL *, reused across calls */
 	void *multi;          /* CURLM * */
 };

@@ -48,7 +48,7 @@ struct ipc_field {
 	enum ipc_ftype type;
 };
 
-#define IPC_MAX_FIELDS 3
+#define IPC_MAX_FIELDS 4
 struct ipc_schema {
 	const char *name;                        /* the "type" value */
 	enum ipc_dir dir;                        /* which file it travels in */
@@ -78,12 +78,15 @@ static const struct ipc_schema ipc_schema[IPC_TYPE_COUNT] = {
 	[IPC_TOKEN] = { "token", IPC_OUTBOX, { { "id", IPC_STRING }, { "text", IPC_STRING } } },
 	[IPC_RESULT] = { "result",
 	                 IPC_OUTBOX,
-	                 { { "id", IPC_STRING }, { "payload", IPC_OBJECT } } },
+	                 { { "id", IPC_STRING },
+	                   { "payload", IPC_OBJECT },
+	                   { "model_us", IPC_INT } } },
 	[IPC_ERROR] = { "error",
 	                IPC_OUTBOX,
 	                { { "id", IPC_STRING },
 	                  { "message", IPC_STRING },
-	                  { "kind", IPC_STRING } } },
+	                  { "kind", IPC_STRING },
+	                  { "model_us", IPC_INT } } },
 	[IPC_HEARTBEAT] = { "heartbeat", IPC_OUTBOX, { { NULL, IPC_NOFIELD } } },
 };
 
