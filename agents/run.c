@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "agents/roles.h"
@@ -768,11 +769,20 @@ int cli_run(int argc, char **argv)
 	}
 	run.steps_ns = fs_now_ns() - t;
 	run.steps_model_us = run.ws.model_us - run.plan_model_us;
+	/* the workers are done: stopping them now tells how much memory they took */
+	workers_stop(&run.ws);
 	{
-		cJSON *ev = event_new("summary", 0);
-		cJSON *tm = cJSON_AddObjectToObject(ev, "timing");
+		cJSON *ev = event_new("summary", 0), *tm, *mem;
 		uint64_t total = fs_now_ns() - run.t0;
 		double model = (double)(run.plan_model_us + run.steps_model_us) / 1000;
+		struct rusage ru;
+		long worker_kb = 0;
+
+		cJSON_AddNumberToObject(ev, "steps", run.steps);
+		cJSON_AddNumberToObject(ev, "proposed", run.proposed);
+		cJSON_AddNumberToObject(ev, "applied", run.applied_steps);
+		cJSON_AddNumberToObject(ev, "failed", run.failed);
+		tm = cJSON_AddObjectToObject(ev, "timing");
 		cJSON_AddNumberToObject(tm, "total_ms", ms(total));
 		cJSON_AddNumberToObject(tm, "model_ms", model);
 		cJSON_AddNumberToObject(tm, "index_ms", ms(run.index_ns));
@@ -781,17 +791,25 @@ int cli_run(int argc, char **argv)
 		cJSON_AddNumberToObject(tm, "plan_model_ms", (double)run.plan_model_us / 1000);
 		cJSON_AddNumberToObject(tm, "steps_ms", ms(run.steps_ns));
 		cJSON_AddNumberToObject(tm, "steps_model_ms", (double)run.steps_model_us / 1000);
-		cJSON_AddNumberToObject(ev, "steps", run.steps);
-		cJSON_AddNumberToObject(ev, "proposed", run.proposed);
-		cJSON_AddNumberToObject(ev, "applied", run.applied_steps);
-		cJSON_AddNumberToObject(ev, "failed", run.failed);
-		if (!run.json)
+		/* peak resident memory, KiB: this process, and each worker (its largest run) */
+		mem = cJSON_AddObjectToObject(ev, "memory_kb");
+		getrusage(RUSAGE_SELF, &ru);
+		cJSON_AddNumberToObject(mem, "core", (double)ru.ru_maxrss);
+		for (i = 0; i < WORKER__COUNT; i++) {
+			long kb = run.ws.w[i].maxrss_kb;
+			cJSON_AddNumberToObject(mem, workers_role_name((enum worker_role)i),
+			                        (double)kb);
+			worker_kb = kb > worker_kb ? kb : worker_kb;
+		}
+		if (!run.json) {
 			printf("\n%d step%s: %d proposed, %d applied, %d failed\n", run.steps,
 			       run.steps == 1 ? "" : "s", run.proposed, run.applied_steps,
 			       run.failed);
-		if (!run.json)
-			printf("time: %.1f s, of which the model %.1f s and Loom %.0f ms\n",
-			       ms(total) / 1000, model / 1000, ms(total) - model);
+			printf("time: %.1f s, of which the model %.1f s and Loom %.0f ms; "
+			       "memory: %.1f MB, workers up to %.1f MB\n",
+			       ms(total) / 1000, model / 1000, ms(total) - model,
+			       (double)ru.ru_maxrss / 1024, (double)worker_kb / 1024);
+		}
 		event(&run, ev);
 	}
 	rc = cancelled           ? LOOM_EXIT_INTERRUPT

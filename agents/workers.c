@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -136,14 +137,25 @@ static int spawn(struct workers *ws, enum worker_role r, struct error *e)
 	return 0;
 }
 
+/* Reaps worker r (waiting when flags is 0), keeping the most memory it used. */
+static pid_t reap(struct workers *ws, enum worker_role r, int flags)
+{
+	struct rusage ru;
+	int st;
+	pid_t p = wait4(ws->w[r].pid, &st, flags, &ru);
+
+	if (p == ws->w[r].pid && ru.ru_maxrss > ws->w[r].maxrss_kb)
+		ws->w[r].maxrss_kb = ru.ru_maxrss;
+	return p;
+}
+
 static int is_dead(struct workers *ws, enum worker_role r)
 {
-	int st;
 	pid_t p;
 
 	if (!ws->w[r].pid)
 		return 1;
-	p = waitpid(ws->w[r].pid, &st, WNOHANG);
+	p = reap(ws, r, WNOHANG);
 	if (p == ws->w[r].pid || (p < 0 && errno == ECHILD)) {
 		ws->w[r].pid = 0;
 		return 1;
@@ -225,7 +237,7 @@ static int worker_lost(struct workers *ws, enum worker_role r, const char *id, c
 
 	if (w->pid) {
 		kill(w->pid, SIGKILL);
-		waitpid(w->pid, NULL, 0);
+		reap(ws, r, 0);
 		w->pid = 0;
 	}
 	if (++w->restarts > WORKERS_RESTARTS)
@@ -399,7 +411,7 @@ void workers_stop(struct workers *ws)
 	for (i = 0; i < WORKER__COUNT; i++) {
 		if (ws->w[i].pid) {
 			kill(ws->w[i].pid, SIGKILL);
-			waitpid(ws->w[i].pid, NULL, 0);
+			reap(ws, (enum worker_role)i, 0);
 			ws->w[i].pid = 0;
 		}
 		chan_writer_close(&ws->w[i].in);
