@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "agents/roles.h"
@@ -33,6 +32,7 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/path.h"
+#include "core/proc.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
 
@@ -775,8 +775,7 @@ int cli_run(int argc, char **argv)
 		cJSON *ev = event_new("summary", 0), *tm, *mem;
 		uint64_t total = fs_now_ns() - run.t0;
 		double model = (double)(run.plan_model_us + run.steps_model_us) / 1000;
-		struct rusage ru;
-		long worker_kb = 0;
+		long core_kb = proc_peak_rss_kib(0), worker_kb = 0;
 
 		cJSON_AddNumberToObject(ev, "steps", run.steps);
 		cJSON_AddNumberToObject(ev, "proposed", run.proposed);
@@ -793,8 +792,7 @@ int cli_run(int argc, char **argv)
 		cJSON_AddNumberToObject(tm, "steps_model_ms", (double)run.steps_model_us / 1000);
 		/* peak resident memory, KiB: this process, and each worker (its largest run) */
 		mem = cJSON_AddObjectToObject(ev, "memory_kb");
-		getrusage(RUSAGE_SELF, &ru);
-		cJSON_AddNumberToObject(mem, "core", (double)ru.ru_maxrss);
+		cJSON_AddNumberToObject(mem, "core", (double)core_kb);
 		for (i = 0; i < WORKER__COUNT; i++) {
 			long kb = run.ws.w[i].maxrss_kb;
 			cJSON_AddNumberToObject(mem, workers_role_name((enum worker_role)i),
@@ -808,7 +806,7 @@ int cli_run(int argc, char **argv)
 			printf("time: %.1f s, of which the model %.1f s and Loom %.0f ms; "
 			       "memory: %.1f MB, workers up to %.1f MB\n",
 			       ms(total) / 1000, model / 1000, ms(total) - model,
-			       (double)ru.ru_maxrss / 1024, (double)worker_kb / 1024);
+			       (double)core_kb / 1024, (double)worker_kb / 1024);
 		}
 		event(&run, ev);
 	}

@@ -22,13 +22,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/proc.h"
 #include "core/xalloc.h"
 #include "ipc/proto.h"
 
@@ -137,16 +137,21 @@ static int spawn(struct workers *ws, enum worker_role r, struct error *e)
 	return 0;
 }
 
-/* Reaps worker r (waiting when flags is 0), keeping the most memory it used. */
+/* Notes the most memory worker r has used, while it is alive to say. */
+static void note_memory(struct workers *ws, enum worker_role r)
+{
+	long kib = ws->w[r].pid ? proc_peak_rss_kib(ws->w[r].pid) : -1;
+
+	if (kib > ws->w[r].maxrss_kb)
+		ws->w[r].maxrss_kb = kib;
+}
+
+/* Reaps worker r, waiting for it when flags is 0. */
 static pid_t reap(struct workers *ws, enum worker_role r, int flags)
 {
-	struct rusage ru;
 	int st;
-	pid_t p = wait4(ws->w[r].pid, &st, flags, &ru);
 
-	if (p == ws->w[r].pid && ru.ru_maxrss > ws->w[r].maxrss_kb)
-		ws->w[r].maxrss_kb = ru.ru_maxrss;
-	return p;
+	return waitpid(ws->w[r].pid, &st, flags);
 }
 
 static int is_dead(struct workers *ws, enum worker_role r)
@@ -235,6 +240,7 @@ static int worker_lost(struct workers *ws, enum worker_role r, const char *id, c
 {
 	struct worker_proc *w = &ws->w[r];
 
+	note_memory(ws, r); /* a hung one: what it had */
 	if (w->pid) {
 		kill(w->pid, SIGKILL);
 		reap(ws, r, 0);
@@ -277,6 +283,8 @@ int workers_call(struct workers *ws, enum worker_role r, const char *kind, const
 		uint64_t now;
 		if (wait_for(ws, &c, 200, e) < 0)
 			return -1;
+		if (c.result || c.error)
+			note_memory(ws, r);
 		if (c.result) {
 			*result = c.result;
 			return 0;
@@ -393,6 +401,8 @@ void workers_stop(struct workers *ws)
 
 	if (!ws->exe)
 		return; /* never started */
+	for (i = 0; i < WORKER__COUNT; i++)
+		note_memory(ws, (enum worker_role)i);
 	for (i = 0; i < WORKER__COUNT; i++)
 		if (ws->w[i].pid && ws->w[i].in.fd >= 0) {
 			cJSON *f = cJSON_CreateObject();

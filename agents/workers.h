@@ -23,7 +23,7 @@ struct worker_proc {
 	int watch;              /* its outbox in the waiter */
 	uint64_t heard_ns;      /* when a record last came from it */
 	int restarts;           /* times lost and restarted */
-	long maxrss_kb;         /* peak resident memory of its processes so far (reaped ones) */
+	long maxrss_kb; /* its peak resident memory (KiB, VmHWM) as last seen; kept after stop */
 };
 
 struct workers {
