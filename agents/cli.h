@@ -8,8 +8,6 @@
 int cli_ask(int argc, char **argv);
 int cli_doctor(int argc, char **argv);
 int cli_run(int argc, char **argv);
-/* `loom worker ROLE`: started by the session core, not by people. */
-int cli_worker(int argc, char **argv);
 int cli_undo(int argc, char **argv);
 
 /* Applies the model flags shared by these commands (getopt codes 'E' endpoint, 'A' api,

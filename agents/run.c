@@ -687,8 +687,9 @@ int cli_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	run.t0 = fs_now_ns();
-	if (repo_open(dir, &run.r, &e) < 0 || db_open(&run.r, &run.d, &e) < 0 ||
-	    index_refresh(&run.r, &run.d, &io, &ist, &e) < 0) {
+	/* the refresh's memory is a child's, given back when it ends */
+	if (repo_open(dir, &run.r, &e) < 0 || index_refresh_apart(&run.r, &io, &ist, &e) < 0 ||
+	    db_open(&run.r, &run.d, &e) < 0) {
 		report_error(&run, 0, e.msg);
 		goto out;
 	}

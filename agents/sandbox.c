@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -262,12 +261,6 @@ int sandbox_apply(const struct sandbox_policy *p, struct error *e)
 		return -1;
 	}
 	close(ruleset);
-	if (roles[p->role].index) {
-		/* SQLite would put the temporary files of large sorts in /var/tmp or /tmp; this
-		 * runs before any thread, as SQLite asks of whoever sets the variable */
-		sqlite3_free(sqlite3_temp_directory);
-		sqlite3_temp_directory = sqlite3_mprintf("%s", p->index_dir);
-	}
 	return abi;
 }
 

@@ -45,9 +45,9 @@ int sandbox_abi(void);
  * access right the running ABI knows (so rights the role does not need are
  * denied, newer ones included) and enforces it. Call it before starting any
  * thread: threads that already exist keep their rights. File descriptors open
- * before the call keep working (the IPC channels). For the Explorer it also
- * points SQLite's temporary files (large sorts) into index_dir, since /tmp is
- * out of reach.
+ * before the call keep working (the IPC channels). The Explorer must point
+ * SQLite's temporary files (large sorts) into index_dir first (db_temp_dir),
+ * since /tmp is out of its reach.
  *
  * Returns the ABI enforced (> 0); 0 when the kernel has no Landlock and
  * nothing was done (the caller warns with SANDBOX_NO_LANDLOCK and carries

@@ -1,12 +1,15 @@
 /*
- * worker.c - `loom worker ROLE`: one role in its own sandboxed process.
+ * worker.c - the runtime of a worker process: one role in its own sandbox.
  *
- * Started by the session core (agents/workers.c) with the session directory.
- * Before it gives up its rights it opens everything it will ever need: its
- * inbox and outbox, its life lock, the session's settings, and per role the
- * model server's addresses and certificates (Architect, Coder) or the
- * repository and its index (Explorer). Then it restricts itself
- * (agents/sandbox.c), says hello, and serves requests one at a time.
+ * Each worker executable (loom-worker-model for the Architect and the Coder,
+ * loom-worker-explorer for the Explorer; agents/bin/) is a main() that calls
+ * worker_main() with its role's operations (agents/worker.h). Started by the
+ * session core (agents/workers.c) with the session directory. Before it gives
+ * up its rights it opens everything it will ever need: its inbox and outbox,
+ * its life lock, the session's settings, and what the role prepares (the
+ * model server's addresses and certificates, or the repository and its
+ * index). Then it restricts itself (agents/sandbox.c), says hello, and serves
+ * requests one at a time.
  *
  * Two threads: the main thread runs one request at a time; the watcher thread
  * tails the inbox (cancel, shutdown, new requests) and sends a heartbeat every
@@ -16,7 +19,7 @@
  * beyond their reply: the Explorer only reads, the others only talk.
  */
 #define _GNU_SOURCE
-#include "agents/cli.h"
+#include "agents/worker.h"
 
 #include <cjson/cJSON.h>
 #include <getopt.h>
@@ -28,15 +31,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agents/roles.h"
 #include "agents/sandbox.h"
-#include "context/db.h"
-#include "context/repo.h"
 #include "core/config.h"
 #include "core/exitcode.h"
 #include "core/fs.h"
 #include "core/log.h"
-#include "core/model.h"
 #include "core/xalloc.h"
 #include "ipc/chan.h"
 #include "ipc/proto.h"
@@ -50,7 +49,8 @@ struct job {
 };
 
 struct worker {
-	enum sandbox_role role;
+	const struct worker_ops *ops;
+	struct worker_env env;
 	struct chan_reader in;
 	struct chan_writer out;
 	pthread_mutex_t send_lock;
@@ -59,14 +59,7 @@ struct worker {
 	struct job *queue;
 	char *current; /* the id of the request running now */
 	int stop;
-	int bad_request; /* the running request was not one this role does */
 	volatile sig_atomic_t cancel;
-	struct config conf;
-	struct model m;
-	struct model_net net;
-	struct repo r;
-	struct db d;
-	struct role_io io;
 	struct chan_waiter waiter; /* on the inbox, set up before the sandbox */
 };
 
@@ -150,109 +143,14 @@ static void *watcher(void *arg)
 	return NULL;
 }
 
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static cJSON *edits_json(const struct edits *es)
-{
-	cJSON *a = cJSON_CreateArray();
-	size_t i;
-
-	for (i = 0; i < es->n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "path", es->v[i].path);
-		cJSON_AddStringToObject(o, "kind",
-		                        es->v[i].kind == EDIT_WHOLE ? "whole" : "replace");
-		if (es->v[i].search)
-			cJSON_AddStringToObject(o, "search", es->v[i].search);
-		cJSON_AddStringToObject(o, "replace", es->v[i].replace ? es->v[i].replace : "");
-		cJSON_AddNumberToObject(o, "line", es->v[i].line);
-		cJSON_AddItemToArray(a, o);
-	}
-	return a;
-}
-
-/* Runs one request; returns the result's fields, or NULL with e set. */
-static cJSON *handle(struct worker *w, const char *kind, const cJSON *p, struct error *e)
-{
-	cJSON *res = cJSON_CreateObject();
-
-	if (w->role == SANDBOX_ARCHITECT && !strcmp(kind, "plan")) {
-		cJSON *plan = NULL;
-		if (architect_plan(&w->m, &w->io, str(p, "request") ? str(p, "request") : "",
-		                   str(p, "summary") ? str(p, "summary") : "", &plan, e) < 0)
-			goto fail;
-		cJSON_AddItemToObject(res, "plan", plan);
-	} else if (w->role == SANDBOX_EXPLORER && !strcmp(kind, "explore")) {
-		struct context_map map;
-		const cJSON *t, *tags = cJSON_GetObjectItemCaseSensitive(p, "tags");
-		const char **tv = xcalloc((size_t)cJSON_GetArraySize(tags) + 1, sizeof(*tv));
-		size_t nt = 0;
-		const cJSON *budget = cJSON_GetObjectItemCaseSensitive(p, "budget");
-		cJSON_ArrayForEach(t, tags) if (cJSON_IsString(t)) tv[nt++] = t->valuestring;
-		if (explorer_map(&w->r, &w->d, str(p, "goal") ? str(p, "goal") : "", tv, nt,
-		                 cJSON_IsNumber(budget) && budget->valuedouble >= 1
-		                         ? (size_t)budget->valuedouble
-		                         : 4096,
-		                 &map, e) < 0) {
-			free(tv);
-			goto fail;
-		}
-		free(tv);
-		cJSON_AddItemToObject(res, "ledger", map.ledger);
-		map.ledger = NULL;
-		cJSON_AddStringToObject(res, "text", map.text);
-		cJSON_AddBoolToObject(res, "whole", map.whole);
-		context_map_release(&map);
-	} else if (w->role == SANDBOX_CODER && !strcmp(kind, "code")) {
-		struct edits es = EDITS_INIT;
-		char *reply = NULL;
-		const char *fmt = str(p, "format");
-		if (coder_propose(&w->m, &w->io, str(p, "goal") ? str(p, "goal") : "",
-		                  str(p, "context") ? str(p, "context") : "",
-		                  fmt && !strcmp(fmt, "whole") ? CODER_WHOLE : CODER_SEARCH_REPLACE,
-		                  str(p, "prev_reply"), str(p, "feedback"), &es, &reply, e) < 0)
-			goto fail;
-		cJSON_AddStringToObject(res, "reply", reply);
-		cJSON_AddItemToObject(res, "edits", edits_json(&es));
-		edits_release(&es);
-		free(reply);
-	} else {
-		error_set(e, "the %s does not do '%s'", sandbox_role_name(w->role), kind);
-		w->bad_request = 1;
-		goto fail;
-	}
-	return res;
-fail:
-	cJSON_Delete(res);
-	return NULL;
-}
-
-static const char *fail_kind(const struct worker *w)
-{
-	/* MODEL_OK: every model call worked; the replies never met the contract */
-	static const char *const names[] = {
-		[MODEL_OK] = "contract",        [MODEL_FAIL_CONNECT] = "connect",
-		[MODEL_FAIL_HTTP] = "http",     [MODEL_FAIL_OVERFLOW] = "overflow",
-		[MODEL_FAIL_STREAM] = "stream", [MODEL_FAIL_CANCELLED] = "cancelled",
-		[MODEL_FAIL_TOKEN] = "stopped",
-	};
-	if (w->bad_request)
-		return "bad-request";
-	return w->role == SANDBOX_EXPLORER ? "context" : names[w->m.fail];
-}
-
-/* Everything opened before the sandbox closes the filesystem. */
-static int prepare(struct worker *w, const char *session_dir, const char *repo, struct error *e)
+/* The session's settings and the role's own preparations, before the sandbox. */
+static int prepare(struct worker *w, const char *session_dir, struct error *e)
 {
 	char *conf = fs_join(session_dir, "config.json");
 	struct buf text = BUF_INIT;
 	cJSON *j, *it;
 
-	config_init(&w->conf);
+	config_init(&w->env.conf);
 	if (fs_read_file(conf, 1 << 20, &text, e) < 0) {
 		free(conf);
 		return -1;
@@ -264,47 +162,35 @@ static int prepare(struct worker *w, const char *session_dir, const char *repo, 
 	{
 		int k = config_find(it->string);
 		if (k >= 0 && cJSON_IsString(it))
-			config_set(&w->conf, (enum config_key)k, it->valuestring, CONF_FROM_FLAG,
-			           "session", e);
+			config_set(&w->env.conf, (enum config_key)k, it->valuestring,
+			           CONF_FROM_FLAG, "session", e);
 	}
 	cJSON_Delete(j);
-	w->io.max_tokens = (int)config_long(&w->conf, CONF_MAX_TOKENS);
-	w->io.temperature = config_double(&w->conf, CONF_TEMPERATURE);
-	w->io.seed = config_long(&w->conf, CONF_SEED);
-	w->io.retries = 2;
-	w->io.cancel = &w->cancel;
-	w->io.on_token = on_token;
-	w->io.ctx = w;
-	if (w->role == SANDBOX_EXPLORER)
-		return repo_open(repo, &w->r, e) < 0 || db_open(&w->r, &w->d, e) < 0 ? -1 : 0;
-	return model_net_prepare(&w->net, config_get(&w->conf, CONF_ENDPOINT), NULL, e);
+	w->env.io.max_tokens = (int)config_long(&w->env.conf, CONF_MAX_TOKENS);
+	w->env.io.temperature = config_double(&w->env.conf, CONF_TEMPERATURE);
+	w->env.io.seed = config_long(&w->env.conf, CONF_SEED);
+	w->env.io.retries = 2;
+	w->env.io.cancel = &w->cancel;
+	w->env.io.on_token = on_token;
+	w->env.io.ctx = w;
+	return w->ops->prepare(&w->env, e);
 }
 
 static int restrict_self(struct worker *w, struct error *e)
 {
 	struct sandbox_policy p = SANDBOX_POLICY_INIT;
-	char **extra = NULL;
-	size_t nextra = 0, i;
-	int rc;
 
-	p.role = w->role;
-	if (w->role == SANDBOX_EXPLORER) {
-		p.repo_root = w->r.root;
-		p.index_dir = w->r.loom_dir;
-		extra = repo_outside_paths(&w->r, &nextra);
-		p.read_only = (const char *const *)extra;
-		p.nread_only = nextra;
-	} else {
-		p.model_port = w->net.port;
-	}
-	rc = sandbox_apply(&p, e);
-	for (i = 0; i < nextra; i++)
-		free(extra[i]);
-	free(extra);
-	return rc < 0 ? -1 : 0;
+	p.role = w->env.role;
+	w->ops->policy(&w->env, &p);
+	return sandbox_apply(&p, e) < 0 ? -1 : 0;
 }
 
-int cli_worker(int argc, char **argv)
+static uint64_t busy(struct worker *w)
+{
+	return w->ops->busy_ns ? w->ops->busy_ns(&w->env) : 0;
+}
+
+int worker_main(int argc, char **argv, const struct worker_ops *ops)
 {
 	struct worker w;
 	struct error e = ERROR_INIT;
@@ -329,17 +215,18 @@ int cli_worker(int argc, char **argv)
 		else
 			return LOOM_EXIT_USAGE;
 	}
-	if (optind >= argc || !session_dir || (role = sandbox_role_parse(argv[optind])) < 0) {
-		log_error("usage: loom worker --session DIR [-C REPO] [--parent PID] ROLE");
+	if (optind >= argc || !session_dir || (role = sandbox_role_parse(argv[optind])) < 0 ||
+	    !(ops->roles & 1u << role)) {
+		log_error("usage: %s --session DIR [-C REPO] [--parent PID] ROLE (started by loom)",
+		          ops->name);
 		return LOOM_EXIT_USAGE;
 	}
 	memset(&w, 0, sizeof(w));
-	w.role = (enum sandbox_role)role;
+	w.ops = ops;
+	w.env.role = (enum sandbox_role)role;
+	w.env.repo = repo;
 	w.in = (struct chan_reader)CHAN_READER_INIT;
 	w.out = (struct chan_writer)CHAN_WRITER_INIT;
-	w.r = (struct repo)REPO_INIT;
-	w.d = (struct db)DB_INIT;
-	w.net = (struct model_net)MODEL_NET_INIT;
 	pthread_mutex_init(&w.send_lock, NULL);
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.cond, NULL);
@@ -367,9 +254,8 @@ int cli_worker(int argc, char **argv)
 	 */
 	if (lockfd < 0 || chan_reader_open(&w.in, in, &e) < 0 ||
 	    chan_reader_skip_to_end(&w.in, &e) < 0 || chan_waiter_add_file(&w.waiter, in, &e) < 0 ||
-	    chan_writer_open(&w.out, out, &e) < 0 || prepare(&w, session_dir, repo, &e) < 0 ||
-	    restrict_self(&w, &e) < 0 ||
-	    (w.role != SANDBOX_EXPLORER && (w.m.net = &w.net, model_open(&w.m, &w.conf, &e) < 0))) {
+	    chan_writer_open(&w.out, out, &e) < 0 || prepare(&w, session_dir, &e) < 0 ||
+	    restrict_self(&w, &e) < 0 || (ops->ready && ops->ready(&w.env, &e) < 0)) {
 		cJSON *f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "id", "");
 		cJSON_AddStringToObject(f, "message", e.msg);
@@ -393,7 +279,8 @@ int cli_worker(int argc, char **argv)
 	for (;;) {
 		struct job *j;
 		cJSON *res, *f;
-		uint64_t busy;
+		uint64_t t0;
+		const char *fail;
 
 		pthread_mutex_lock(&w.lock);
 		while (!w.queue && !w.stop)
@@ -406,12 +293,12 @@ int cli_worker(int argc, char **argv)
 		w.queue = j->next;
 		w.current = j->id;
 		w.cancel = 0;
-		w.bad_request = 0;
 		pthread_mutex_unlock(&w.lock);
 
 		e.msg[0] = '\0';
-		busy = w.m.busy_ns;
-		res = handle(&w, j->kind, j->payload, &e);
+		fail = "failed";
+		t0 = busy(&w);
+		res = ops->handle(&w.env, j->kind, j->payload, &fail, &e);
 		f = res ? res : cJSON_CreateObject();
 		if (res) {
 			cJSON *wrap = cJSON_CreateObject();
@@ -421,10 +308,10 @@ int cli_worker(int argc, char **argv)
 		} else {
 			cJSON_AddStringToObject(f, "id", j->id);
 			cJSON_AddStringToObject(f, "message", e.msg);
-			cJSON_AddStringToObject(f, "kind", w.cancel ? "cancelled" : fail_kind(&w));
+			cJSON_AddStringToObject(f, "kind", w.cancel ? "cancelled" : fail);
 		}
 		/* how long of it the model server took: the core's accounts of the time */
-		cJSON_AddNumberToObject(f, "model_us", (double)((w.m.busy_ns - busy) / 1000u));
+		cJSON_AddNumberToObject(f, "model_us", (double)((busy(&w) - t0) / 1000u));
 		send_rec(&w, res ? IPC_RESULT : IPC_ERROR, f);
 		pthread_mutex_lock(&w.lock);
 		w.current = NULL;
@@ -445,11 +332,8 @@ out:
 		cJSON_Delete(j->payload);
 		free(j);
 	}
-	model_close(&w.m);
-	model_net_release(&w.net);
-	db_close(&w.d);
-	repo_close(&w.r);
-	config_release(&w.conf);
+	ops->done(&w.env);
+	config_release(&w.env.conf);
 	chan_waiter_release(&w.waiter);
 	chan_reader_close(&w.in);
 	chan_writer_close(&w.out);

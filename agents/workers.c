@@ -119,14 +119,14 @@ static int spawn(struct workers *ws, enum worker_role r, struct error *e)
 {
 	/* options first: the worker's getopt stops at the role */
 	char parent[24];
-	char *argv[] = { ws->exe,    "worker", "--session",           ws->s.dir, "-C", ws->repo,
-		         "--parent", parent,   (char *)role_names[r], NULL };
+	char *argv[] = { ws->bin[r], "--session",           ws->s.dir, "-C", ws->repo, "--parent",
+		         parent,     (char *)role_names[r], NULL };
 	pid_t pid;
 	int rc;
 
 	/* the worker dies with the thread that spawns it: call this from the main thread */
 	snprintf(parent, sizeof(parent), "%ld", (long)getpid());
-	rc = posix_spawn(&pid, ws->exe, NULL, NULL, argv, environ);
+	rc = posix_spawn(&pid, ws->bin[r], NULL, NULL, argv, environ);
 
 	if (rc != 0) {
 		errno = rc;
@@ -349,6 +349,17 @@ int workers_start(struct workers *ws, const char *repo_root, const struct config
 	ws->exe = realpath("/proc/self/exe", NULL);
 	if (!ws->exe)
 		return error_errno(e, "cannot find the loom executable");
+	for (i = 0; i < WORKER__COUNT; i++) {
+		char *slash = strrchr(ws->exe, '/');
+		ws->bin[i] = xasprintf("%.*s/%s", (int)(slash - ws->exe), ws->exe,
+		                       i == WORKER_EXPLORER ? "loom-worker-explorer"
+		                                            : "loom-worker-model");
+		if (access(ws->bin[i], X_OK) != 0) {
+			error_errno(e, "cannot run the %s's worker '%s' (it is built with loom)",
+			            role_names[i], ws->bin[i]);
+			goto fail;
+		}
+	}
 	session_clean_stale(NULL, &ignore);
 	if (session_create(&ws->s, NULL, e) < 0)
 		goto fail;
@@ -430,6 +441,10 @@ void workers_stop(struct workers *ws)
 	chan_waiter_release(&ws->waiter);
 	if (ws->s.dir)
 		session_remove(&ws->s, &e);
+	for (i = 0; i < WORKER__COUNT; i++) {
+		free(ws->bin[i]);
+		ws->bin[i] = NULL;
+	}
 	free(ws->exe);
 	free(ws->repo);
 	ws->exe = ws->repo = NULL;

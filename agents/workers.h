@@ -28,8 +28,9 @@ struct worker_proc {
 
 struct workers {
 	struct session s;
-	char *exe;  /* this executable: workers are `loom worker ROLE` */
-	char *repo; /* the repository root */
+	char *exe;                /* this executable */
+	char *bin[WORKER__COUNT]; /* each role's worker executable, beside it */
+	char *repo;               /* the repository root */
 	struct worker_proc w[WORKER__COUNT];
 	struct chan_waiter waiter;
 	unsigned long next_id;

@@ -12,12 +12,12 @@ from the run's own summary event (timing, memory_kb):
 
   harness per step   (steps_ms - steps_model_ms) / steps
   fixed per run      index refresh, worker start, plan (minus the model)
-  peak RSS           the session core, and each worker (wait4)
+  peak RSS           the session core, and each worker (VmHWM, read by loom)
 
 Baselines measured in the same run, interleaved:
   git status --porcelain in the same repository (a familiar per-command cost)
-  peak RSS of `python3 -c "import requests"` and of `import urllib.request`
-  (a Python harness before it does anything)
+  peak RSS (VmHWM) of a python3 that imports requests, and of one that imports
+  urllib.request (a Python harness before it does anything)
 
 usage: bench/harness.py [--loom PATH] [--fakesrv PATH] [--runs N] [--steps K] REPO
 """
@@ -47,12 +47,13 @@ def run(cmd, cwd, **kw):
     return dt, out
 
 
-def peak_rss_kib(cmd):
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, ru = os.wait4(p.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit("%s failed" % cmd)
-    return ru.ru_maxrss
+def python_peak_kib(module):
+    """VmHWM of a fresh python3 that imports module: read by that process itself,
+    since a vfork'd child's ru_maxrss would carry this script's memory too."""
+    code = ("import %s\nfor l in open('/proc/self/status'):\n"
+            "    l.startswith('VmHWM') and print(l.split()[1])" % module)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, text=True)
+    return int(out.stdout.strip())
 
 
 def pick_files(repo, k):
@@ -165,8 +166,8 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    py_req = [peak_rss_kib([sys.executable, "-c", "import requests"]) for _ in range(5)]
-    py_url = [peak_rss_kib([sys.executable, "-c", "import urllib.request"]) for _ in range(5)]
+    py_req = [python_peak_kib("requests") for _ in range(5)]
+    py_url = [python_peak_kib("urllib.request") for _ in range(5)]
     med = lambda k: statistics.median(r[k] for r in rows)
     res = {k: med(k) for k in rows[0]}
     res.update({"worst_per_step_ms": max(r["per_step_ms"] for r in rows),

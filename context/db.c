@@ -266,9 +266,14 @@ int db_open(struct repo *r, struct db *d, struct error *e)
 	}
 	if (fts5_extend(d->h, e) < 0)
 		goto fail;
+	/*
+	 * 1 MiB of page cache: readers (queries) are as fast with it as with
+	 * more, the kernel's page cache holds the file anyway (docs/PERFORMANCE.md);
+	 * a refresh raises it for its writes (context/index.c).
+	 */
 	if (db_exec(d,
 	            "PRAGMA synchronous=NORMAL;"
-	            "PRAGMA cache_size=-4096; PRAGMA foreign_keys=OFF;",
+	            "PRAGMA cache_size=-1024; PRAGMA foreign_keys=OFF;",
 	            e) < 0)
 		goto fail;
 	if (version == 0) {
@@ -285,6 +290,12 @@ int db_open(struct repo *r, struct db *d, struct error *e)
 fail:
 	db_close(d);
 	return -1;
+}
+
+void db_temp_dir(const char *dir)
+{
+	sqlite3_free(sqlite3_temp_directory);
+	sqlite3_temp_directory = sqlite3_mprintf("%s", dir);
 }
 
 void db_close(struct db *d)

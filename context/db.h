@@ -51,6 +51,12 @@ struct db {
  */
 int db_open(struct repo *r, struct db *d, struct error *e);
 void db_close(struct db *d);
+/*
+ * Makes SQLite put the temporary files of large sorts in dir instead of
+ * /var/tmp or /tmp (which a sandboxed reader cannot write). Call it before any
+ * thread starts, as SQLite asks of whoever sets sqlite3_temp_directory.
+ */
+void db_temp_dir(const char *dir);
 /* Removes the database files of r (index.db and its -wal/-shm). */
 void db_remove(struct repo *r);
 

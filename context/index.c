@@ -26,12 +26,15 @@
 #define _GNU_SOURCE
 #include "context/index.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <git2.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "context/lang.h"
@@ -1085,6 +1088,79 @@ int index_refresh(struct repo *r, struct db *d, const struct index_opts *o, stru
 	db_unlock(d);
 	st->seconds = (double)(fs_now_ns() - t0) / 1e9;
 	return rc;
+}
+
+/* What the child of index_refresh_apart sends back. */
+struct apart_reply {
+	int rc;
+	struct index_stats st;
+	struct error e;
+};
+
+int index_refresh_apart(struct repo *r, const struct index_opts *o, struct index_stats *st,
+                        struct error *e)
+{
+	struct apart_reply rep;
+	size_t got = 0;
+	int fd[2], status, sent = 0;
+	pid_t pid;
+
+	memset(st, 0, sizeof(*st));
+	if (pipe2(fd, O_CLOEXEC) < 0)
+		return error_errno(e, "cannot refresh the index");
+	pid = fork();
+	if (pid < 0) {
+		close(fd[0]);
+		close(fd[1]);
+		return error_errno(e, "cannot refresh the index");
+	}
+	if (pid == 0) {
+		struct db d = DB_INIT;
+		const char *p = (const char *)&rep;
+		size_t n = sizeof(rep), off = 0;
+
+		close(fd[0]);
+		memset(&rep, 0, sizeof(rep));
+		rep.rc = db_open(r, &d, &rep.e) < 0 ? -1 : index_refresh(r, &d, o, &rep.st, &rep.e);
+		db_close(&d);
+		while (off < n) {
+			ssize_t w = write(fd[1], p + off, n - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				_exit(1);
+			off += (size_t)w;
+		}
+		_exit(0); /* nothing of the parent's (atexit handlers, stdio buffers) runs here */
+	}
+	close(fd[1]);
+	while (got < sizeof(rep)) {
+		ssize_t n = read(fd[0], (char *)&rep + got, sizeof(rep) - got);
+		if (n < 0 && errno == EINTR) {
+			if (index_interrupt && !sent) {
+				kill(pid,
+				     SIGINT); /* it stops at a file boundary and still answers */
+				sent = 1;
+			}
+			continue;
+		}
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got < sizeof(rep)) {
+		if (WIFSIGNALED(status))
+			return error_set(e, "the index refresh was killed by signal %d",
+			                 WTERMSIG(status));
+		return error_set(e, "the index refresh stopped without a result");
+	}
+	*st = rep.st;
+	if (rep.rc < 0)
+		*e = rep.e;
+	return rep.rc < 0 ? -1 : 0;
 }
 
 int index_verify(struct repo *r, struct db *d, struct error *e)

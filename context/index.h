@@ -49,6 +49,18 @@ int index_refresh(struct repo *r, struct db *d, const struct index_opts *o, stru
                   struct error *e);
 
 /*
+ * The same, done by a child process (fork) that opens its own connection to
+ * the index and exits when done, so that the memory a refresh needs (tens of
+ * MiB on a large tree) is given back whole instead of staying in a long-lived
+ * caller's heap. The caller must have no other threads, and no database
+ * connection it uses after (SQLite connections do not survive a fork): open
+ * one afterwards. A signal that sets index_interrupt in the caller is passed
+ * on to the child.
+ */
+int index_refresh_apart(struct repo *r, const struct index_opts *o, struct index_stats *st,
+                        struct error *e);
+
+/*
  * Checks the index against itself and the work tree: SQLite's quick_check, the
  * full-text indexes' integrity-check, chunk and path row counts, and that the
  * files table lists exactly the files a scan finds now. -1 with e on the first

@@ -33,7 +33,6 @@ static const struct command commands[] = {
 	{ "undo", cli_undo, "restore the files of the last applied change set" },
 	{ "help", cmd_help, "show this help" },
 	{ "version", cmd_version, "show the version" },
-	{ "worker", cli_worker, NULL }, /* started by the session core, not listed */
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

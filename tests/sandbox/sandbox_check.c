@@ -446,6 +446,8 @@ int main(int argc, char **argv)
 		return 2;
 	if (role >= 0) {
 		p.role = (enum sandbox_role)role;
+		if (p.index_dir)
+			db_temp_dir(p.index_dir); /* as the Explorer worker does */
 		abi = sandbox_apply(&p, &e);
 		if (abi < 0) {
 			log_error("%s", e.msg);

@@ -22,7 +22,7 @@ EDIT='lib/util.c
 
 # worker_pid ROLE: the pid of this test's running worker for ROLE
 worker_pid() {
-  pgrep -f -- "worker --session $XDG_RUNTIME_DIR/.* $1\$" | head -n1
+  pgrep -f -- "loom-worker-[a-z]* --session $XDG_RUNTIME_DIR/.* $1\$" | head -n1
 }
 # streaming ROLE: waits until ROLE's outbox shows model tokens arriving (mid-request)
 streaming() {

@@ -1,0 +1,143 @@
+/*
+ * worker_model.c - the Architect and the Coder as workers: they talk to the
+ * model server and to nothing else. Before the sandbox they resolve the
+ * endpoint (and read its certificates); the sandbox then leaves them no
+ * filesystem and, where the kernel can, no port but the model's.
+ */
+#include "agents/worker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/model.h"
+#include "core/xalloc.h"
+
+struct model_state {
+	struct model m;
+	struct model_net net;
+};
+
+static const char *str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int prepare(struct worker_env *w, struct error *e)
+{
+	struct model_state *st = xcalloc(1, sizeof(*st));
+
+	st->net = (struct model_net)MODEL_NET_INIT;
+	w->state = st;
+	return model_net_prepare(&st->net, config_get(&w->conf, CONF_ENDPOINT), NULL, e);
+}
+
+static void policy(struct worker_env *w, struct sandbox_policy *p)
+{
+	p->model_port = ((struct model_state *)w->state)->net.port;
+}
+
+static int ready(struct worker_env *w, struct error *e)
+{
+	struct model_state *st = w->state;
+
+	st->m.net = &st->net;
+	return model_open(&st->m, &w->conf, e);
+}
+
+static cJSON *edits_json(const struct edits *es)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; i < es->n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "path", es->v[i].path);
+		cJSON_AddStringToObject(o, "kind",
+		                        es->v[i].kind == EDIT_WHOLE ? "whole" : "replace");
+		if (es->v[i].search)
+			cJSON_AddStringToObject(o, "search", es->v[i].search);
+		cJSON_AddStringToObject(o, "replace", es->v[i].replace ? es->v[i].replace : "");
+		cJSON_AddNumberToObject(o, "line", es->v[i].line);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+/* Why a request failed: MODEL_OK means every call worked but no reply met the contract. */
+static const char *fail_kind(const struct model *m)
+{
+	static const char *const names[] = {
+		[MODEL_OK] = "contract",        [MODEL_FAIL_CONNECT] = "connect",
+		[MODEL_FAIL_HTTP] = "http",     [MODEL_FAIL_OVERFLOW] = "overflow",
+		[MODEL_FAIL_STREAM] = "stream", [MODEL_FAIL_CANCELLED] = "cancelled",
+		[MODEL_FAIL_TOKEN] = "stopped",
+	};
+	return names[m->fail];
+}
+
+static cJSON *handle(struct worker_env *w, const char *kind, const cJSON *p, const char **fail,
+                     struct error *e)
+{
+	struct model_state *st = w->state;
+	cJSON *res = cJSON_CreateObject();
+
+	if (w->role == SANDBOX_ARCHITECT && !strcmp(kind, "plan")) {
+		cJSON *plan = NULL;
+		if (architect_plan(&st->m, &w->io, str(p, "request") ? str(p, "request") : "",
+		                   str(p, "summary") ? str(p, "summary") : "", &plan, e) < 0)
+			goto fail;
+		cJSON_AddItemToObject(res, "plan", plan);
+	} else if (w->role == SANDBOX_CODER && !strcmp(kind, "code")) {
+		struct edits es = EDITS_INIT;
+		char *reply = NULL;
+		const char *fmt = str(p, "format");
+		if (coder_propose(&st->m, &w->io, str(p, "goal") ? str(p, "goal") : "",
+		                  str(p, "context") ? str(p, "context") : "",
+		                  fmt && !strcmp(fmt, "whole") ? CODER_WHOLE : CODER_SEARCH_REPLACE,
+		                  str(p, "prev_reply"), str(p, "feedback"), &es, &reply, e) < 0)
+			goto fail;
+		cJSON_AddStringToObject(res, "reply", reply);
+		cJSON_AddItemToObject(res, "edits", edits_json(&es));
+		edits_release(&es);
+		free(reply);
+	} else {
+		error_set(e, "the %s does not do '%s'", sandbox_role_name(w->role), kind);
+		*fail = "bad-request";
+		cJSON_Delete(res);
+		return NULL;
+	}
+	return res;
+fail:
+	*fail = fail_kind(&st->m);
+	cJSON_Delete(res);
+	return NULL;
+}
+
+static uint64_t busy_ns(struct worker_env *w)
+{
+	return w->state ? ((struct model_state *)w->state)->m.busy_ns : 0;
+}
+
+static void done(struct worker_env *w)
+{
+	struct model_state *st = w->state;
+
+	if (!st)
+		return;
+	model_close(&st->m);
+	model_net_release(&st->net);
+	free(st);
+	w->state = NULL;
+}
+
+const struct worker_ops worker_model_ops = {
+	"loom-worker-model",
+	1u << SANDBOX_ARCHITECT | 1u << SANDBOX_CODER,
+	prepare,
+	policy,
+	ready,
+	handle,
+	busy_ns,
+	done,
+};
