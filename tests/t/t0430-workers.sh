@@ -150,3 +150,25 @@ expect_eq "workers left behind" "" "$(worker_pid architect)$(worker_pid explorer
 srv_stop
 rm -rf "$XDG_RUNTIME_DIR"/loom-*
 ok "kill -9 of the core takes its workers with it"
+
+# --- each worker executable carries only its role's libraries --------------------
+bindir=$(dirname "$LOOM")
+ldd "$bindir/loom-worker-explorer" >"$T/ldd.explorer"
+ldd "$bindir/loom-worker-model" >"$T/ldd.model"
+grep -q libsqlite3 "$T/ldd.explorer" || fail "the explorer does not link SQLite? $(cat "$T/ldd.explorer")"
+grep -q libcurl "$T/ldd.model" || fail "the model worker does not link libcurl? $(cat "$T/ldd.model")"
+expect_eq "network libraries in the explorer" "" "$(grep -E 'libcurl|libnghttp2|libssl' "$T/ldd.explorer")"
+expect_eq "repository libraries in the model worker" "" "$(grep -E 'libgit2|libsqlite3' "$T/ldd.model")"
+ok "the explorer has no network library, the architect and coder no libgit2 or SQLite"
+
+# --- a loom without its workers says so, and writes nothing ---------------------
+mkdir "$T/lonely"
+cp "$LOOM" "$T/lonely/loom"
+srv_start lonely
+st=0; "$T/lonely/loom" run --approve=all --endpoint "$URL" "x" >"$T/out" 2>"$T/err" || st=$?
+srv_stop
+expect_eq "exit status" 1 "$st"
+expect_match "message" "cannot run the architect's worker '$T/lonely/loom-worker-model'" "$(cat "$T/err")"
+expect_eq "one line" 1 "$(wc -l <"$T/err")"
+cmp -s lib/util.c "$T/util.before" || fail "a run without workers changed a file"
+ok "loom without its worker executables: one clear error"
