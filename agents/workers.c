@@ -1,9 +1,10 @@
 /*
  * workers.c - the session core: starting, feeding and watching the workers.
  *
- * Each worker is this executable run as `loom worker ROLE --session DIR -C
- * REPO`; it talks only through its inbox and outbox in the session directory
- * (ipc/). The core writes requests to inboxes and sleeps in one wait on all
+ * Each worker is an executable beside this one (loom-worker-model for the
+ * Architect and the Coder, loom-worker-explorer for the Explorer) run as
+ * `loom-worker-X --session DIR -C REPO --parent PID ROLE`; it talks only
+ * through its inbox and outbox in the session directory (ipc/). The core writes requests to inboxes and sleeps in one wait on all
  * outboxes; it never blocks on a worker otherwise.
  *
  * A worker is lost when its process has exited (waitpid), or when nothing,
