@@ -145,6 +145,7 @@ int agents_flag(struct config *c, int opt, const char *arg)
 		{ 'A', CONF_API, "--api" },
 		{ 'M', CONF_MODEL, "--model" },
 		{ 'X', CONF_MAX_TOKENS, "--max-tokens" },
+		{ 'F', CONF_EDIT_FORMAT, "--edit-format" },
 	};
 	size_t i;
 	struct error e = ERROR_INIT;

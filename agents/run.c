@@ -405,9 +405,14 @@ static int run_step(struct run *run, int step, const char *goal, const cJSON *fi
 		       cJSON_GetObjectItemCaseSensitive(map.ledger, "query_id")->valuestring,
 		       cJSON_GetObjectItemCaseSensitive(map.ledger, "tokens_used")->valueint);
 	event(run, ev);
-	format = coder_default_format(&run->m, NULL);
-	if (format == CODER_WHOLE && !map.whole)
-		format = CODER_SEARCH_REPLACE; /* whole files need whole files in the context */
+	format = coder_default_format(&run->m, config_get(&run->conf, CONF_EDIT_FORMAT));
+	if (format == CODER_WHOLE && !map.whole) {
+		/* whole files need whole files in the context */
+		if (!strcmp(config_get(&run->conf, CONF_EDIT_FORMAT), "whole") && !run->json)
+			printf("  edit format: the Context Map holds parts of files, not whole "
+			       "files; asking for search-replace blocks\n");
+		format = CODER_SEARCH_REPLACE;
+	}
 
 	for (repropose = 0; repropose <= RUN_REPROPOSE; repropose++) {
 		for (attempt = 0; attempt <= RUN_RETRIES; attempt++) {
@@ -567,7 +572,7 @@ out:
 static const char run_usage[] =
         "usage: loom run [--tag PATH_OR_GLOB]... [--approve=ask|all|none] [--json] [--commit]\n"
         "                [-C PATH] [--endpoint URL] [--api API] [--model NAME]\n"
-        "                [--max-tokens N] TASK...\n"
+        "                [--max-tokens N] [--edit-format F] TASK...\n"
         "\n"
         "Plans the task, builds a Context Map and asks for edits for each step, shows\n"
         "them as diffs and applies the approved hunks (undo with 'loom undo').\n"
@@ -579,6 +584,8 @@ static const char run_usage[] =
         "                  summary\n"
         "  --commit        commit each applied step (only the files it changed)\n"
         "  --tag P         tag a file, directory or glob for every step; repeatable\n"
+        "  --edit-format F the Coder's edits: search-replace, whole (whole files), or\n"
+        "                  auto (the default: whole files for models under 3B parameters)\n"
         "  --keep-session  keep the workers' session directory (for debugging)\n"
         "\n"
         "exit status: 0 every step done, 1 failure, 2 usage, 3 some steps had no usable\n"
@@ -595,6 +602,7 @@ int cli_run(int argc, char **argv)
 		{ "api", required_argument, NULL, 'A' },
 		{ "model", required_argument, NULL, 'M' },
 		{ "max-tokens", required_argument, NULL, 'X' },
+		{ "edit-format", required_argument, NULL, 'F' },
 		{ "keep-session", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -646,6 +654,7 @@ int cli_run(int argc, char **argv)
 		case 'A':
 		case 'M':
 		case 'X':
+		case 'F':
 			if (agents_flag(&flags, c, optarg) < 0)
 				goto usage;
 			break;

@@ -22,7 +22,7 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 
-enum value_kind { V_URL, V_API, V_TEXT, V_ENVNAME, V_INT, V_NUM };
+enum value_kind { V_URL, V_API, V_TEXT, V_ENVNAME, V_INT, V_NUM, V_EDIT };
 
 static const struct {
 	const char *name;
@@ -43,9 +43,11 @@ static const struct {
 	                           600 },
 	[CONF_STALL_TIMEOUT] = { "stall_timeout", "LOOM_STALL_TIMEOUT", "75", V_NUM, 0.1, 86400 },
 	[CONF_RETRIES] = { "retries", "LOOM_RETRIES", "3", V_INT, 0, 20 },
+	[CONF_EDIT_FORMAT] = { "edit_format", "LOOM_EDIT_FORMAT", "auto", V_EDIT, 0, 0 },
 };
 
 static const char *const api_names[] = { "auto", "llamacpp", "ollama", "openai" };
+static const char *const edit_names[] = { "auto", "search-replace", "whole" };
 
 const char *config_name(enum config_key k)
 {
@@ -119,6 +121,12 @@ static int check_value(enum config_key k, const char *v, struct error *e)
 			if (!strcmp(v, api_names[i]))
 				return 0;
 		return error_set(e, "%s: '%s' is not one of auto, llamacpp, ollama, openai",
+		                 keys[k].name, v);
+	case V_EDIT:
+		for (i = 0; i < sizeof(edit_names) / sizeof(edit_names[0]); i++)
+			if (!strcmp(v, edit_names[i]))
+				return 0;
+		return error_set(e, "%s: '%s' is not one of auto, search-replace, whole",
 		                 keys[k].name, v);
 	case V_ENVNAME:
 		for (i = 0; v[i]; i++)

@@ -16,6 +16,7 @@ enum config_key {
 	CONF_CONNECT_TIMEOUT, /* seconds to wait for a connection */
 	CONF_STALL_TIMEOUT,   /* seconds without a byte before a stream is declared dead */
 	CONF_RETRIES,         /* retries on 429 and 503 */
+	CONF_EDIT_FORMAT,     /* the Coder's edit format: auto, search-replace, whole */
 	CONF__COUNT
 };
 

@@ -209,3 +209,19 @@ expect_eq "HEAD moved back" "$head_before" "$(git rev-parse HEAD)"
 cmp -s lib/util.c "$T/util.before" || fail "undo after commit did not restore lib/util.c"
 expect_match "the user's staging still kept" "^M  README.md" "$(git status --porcelain)"
 ok "--commit commits only the step's files; undo moves HEAD back and restores them"
+
+# --- the edit format: chosen by setting, whole files applied byte for byte ------
+git reset -q README.md && git checkout -q README.md
+sed 's/checksum %lu/checksum %lx/' "$T/util.before" >"$T/util.want"
+{ printf 'lib/util.c\n```\n'; cat "$T/util.want"; printf '```\n'; } >"$T/whole.reply"
+reply "$T/whole" 001 '' "$PLAN"
+reply "$T/whole" 002 'expect: messages[0].content ~ "Reply with the complete new content of every file"' "$(cat "$T/whole.reply")"
+srv_start whole
+LOOM_EDIT_FORMAT=search-replace "$LOOM" run --approve=all --edit-format=whole --endpoint "$URL" \
+  "print the checksum in hex" >"$T/out" 2>"$T/err" || fail "whole-file run: $(cat "$T/err") $(cat "$T/whole.err")"
+cmp -s lib/util.c "$T/util.want" || fail "whole file not applied as given: $(diff "$T/util.want" lib/util.c)"
+srv_stop
+"$LOOM" undo >/dev/null
+expect_status "a bad --edit-format" 2 "$LOOM" run --approve=none --edit-format=diff "x"
+expect_match "its message" "^loom: error: --edit-format: edit_format: 'diff' is not one of auto, search-replace, whole" "$(head -n1 "$T/err")"
+ok "--edit-format=whole (over LOOM_EDIT_FORMAT) asks for whole files and applies one byte for byte; a bad value is a usage error"
