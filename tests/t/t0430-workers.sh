@@ -140,6 +140,10 @@ run=$!
 for i in $(seq 200); do [ -n "$(worker_pid coder)" ] && break; sleep 0.025; done
 sleep 0.3 # the architect is now waiting on the stalled model
 [ -n "$(worker_pid architect)" ] || fail "no workers running: $(cat "$T/err")"
+# the real workers went through sandbox_apply (which sets no_new_privs first)
+for role in architect explorer coder; do
+  expect_eq "$role: NoNewPrivs" 1 "$(awk '/^NoNewPrivs:/ {print $2}' /proc/"$(worker_pid $role)"/status)"
+done
 kill -9 $run
 wait $run 2>/dev/null || true
 for i in $(seq 100); do
@@ -149,7 +153,7 @@ done
 expect_eq "workers left behind" "" "$(worker_pid architect)$(worker_pid explorer)$(worker_pid coder)"
 srv_stop
 rm -rf "$XDG_RUNTIME_DIR"/loom-*
-ok "kill -9 of the core takes its workers with it"
+ok "running workers are confined (no_new_privs); kill -9 of the core takes them with it"
 
 # --- each worker executable carries only its role's libraries --------------------
 bindir=$(dirname "$LOOM")
