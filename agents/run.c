@@ -814,7 +814,7 @@ int cli_run(int argc, char **argv)
 			       run.steps == 1 ? "" : "s", run.proposed, run.applied_steps,
 			       run.failed);
 			printf("time: %.1f s, of which the model %.1f s and Loom %.0f ms; "
-			       "memory: %.1f MB, workers up to %.1f MB\n",
+			       "memory: %.1f MiB, workers up to %.1f MiB\n",
 			       ms(total) / 1000, model / 1000, ms(total) - model,
 			       (double)core_kb / 1024, (double)worker_kb / 1024);
 		}

@@ -4,8 +4,9 @@
  * Each worker is an executable beside this one (loom-worker-model for the
  * Architect and the Coder, loom-worker-explorer for the Explorer) run as
  * `loom-worker-X --session DIR -C REPO --parent PID ROLE`; it talks only
- * through its inbox and outbox in the session directory (ipc/). The core writes requests to inboxes and sleeps in one wait on all
- * outboxes; it never blocks on a worker otherwise.
+ * through its inbox and outbox in the session directory (ipc/). The core
+ * writes requests to inboxes and sleeps in one wait on all outboxes; it never
+ * blocks on a worker otherwise.
  *
  * A worker is lost when its process has exited (waitpid), or when nothing,
  * not even a heartbeat, came from it for IPC_SILENT_MS (it is then killed).
@@ -147,21 +148,13 @@ static void note_memory(struct workers *ws, enum worker_role r)
 		ws->w[r].maxrss_kb = kib;
 }
 
-/* Reaps worker r, waiting for it when flags is 0. */
-static pid_t reap(struct workers *ws, enum worker_role r, int flags)
-{
-	int st;
-
-	return waitpid(ws->w[r].pid, &st, flags);
-}
-
 static int is_dead(struct workers *ws, enum worker_role r)
 {
 	pid_t p;
 
 	if (!ws->w[r].pid)
 		return 1;
-	p = reap(ws, r, WNOHANG);
+	p = waitpid(ws->w[r].pid, NULL, WNOHANG);
 	if (p == ws->w[r].pid || (p < 0 && errno == ECHILD)) {
 		ws->w[r].pid = 0;
 		return 1;
@@ -244,7 +237,7 @@ static int worker_lost(struct workers *ws, enum worker_role r, const char *id, c
 	note_memory(ws, r); /* a hung one: what it had */
 	if (w->pid) {
 		kill(w->pid, SIGKILL);
-		reap(ws, r, 0);
+		waitpid(w->pid, NULL, 0);
 		w->pid = 0;
 	}
 	if (++w->restarts > WORKERS_RESTARTS)
@@ -346,10 +339,10 @@ int workers_start(struct workers *ws, const char *repo_root, const struct config
 	}
 	chan_waiter_init(&ws->waiter);
 	ws->timeout_ms = env && atoi(env) > 0 ? atoi(env) * 1000 : WORKERS_TIMEOUT_MS;
-	ws->repo = xstrdup(repo_root);
 	ws->exe = realpath("/proc/self/exe", NULL);
 	if (!ws->exe)
 		return error_errno(e, "cannot find the loom executable");
+	ws->repo = xstrdup(repo_root);
 	for (i = 0; i < WORKER__COUNT; i++) {
 		char *slash = strrchr(ws->exe, '/');
 		ws->bin[i] = xasprintf("%.*s/%s", (int)(slash - ws->exe), ws->exe,
@@ -433,7 +426,7 @@ void workers_stop(struct workers *ws)
 	for (i = 0; i < WORKER__COUNT; i++) {
 		if (ws->w[i].pid) {
 			kill(ws->w[i].pid, SIGKILL);
-			reap(ws, (enum worker_role)i, 0);
+			waitpid(ws->w[i].pid, NULL, 0);
 			ws->w[i].pid = 0;
 		}
 		chan_writer_close(&ws->w[i].in);
