@@ -326,7 +326,7 @@ int workers_start(struct workers *ws, const char *repo_root, const struct config
                   struct error *e)
 {
 	struct error ignore = ERROR_INIT;
-	cJSON *j = cJSON_CreateObject();
+	cJSON *j;
 	char *path, *text, *env = getenv("LOOM_WORKER_TIMEOUT");
 	int i;
 	FILE *f;
@@ -349,8 +349,8 @@ int workers_start(struct workers *ws, const char *repo_root, const struct config
 		                       i == WORKER_EXPLORER ? "loom-worker-explorer"
 		                                            : "loom-worker-model");
 		if (access(ws->bin[i], X_OK) != 0) {
-			error_errno(e, "cannot run the %s's worker '%s' (it is built with loom)",
-			            role_names[i], ws->bin[i]);
+			error_errno(e, "cannot run the %s's worker '%s'", role_names[i],
+			            ws->bin[i]);
 			goto fail;
 		}
 	}
@@ -359,6 +359,7 @@ int workers_start(struct workers *ws, const char *repo_root, const struct config
 		goto fail;
 	ws->s.keep = keep;
 	/* the effective settings, so every worker uses what the core uses */
+	j = cJSON_CreateObject();
 	for (i = 0; i < CONF__COUNT; i++)
 		cJSON_AddStringToObject(j, config_name((enum config_key)i),
 		                        config_get(conf, (enum config_key)i));
