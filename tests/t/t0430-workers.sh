@@ -63,20 +63,27 @@ srv_stop
 "$LOOM" undo >/dev/null
 ok "kill -9 of the Architect and the Coder mid-request: restarted, the request re-sent, the run completes"
 
-# --- the Explorer killed while idle: the request sent to it is recovered -------
-reply "$T/explorer" 001 'fault: drip 100' "$PLAN"
+# --- the Explorer killed with a request in flight: restarted, request re-sent --
+# Stopped (SIGSTOP) before its request comes, so that the request is surely
+# sent and unanswered when the kill lands; then killed.
+reply "$T/explorer" 001 'fault: drip 50' "$PLAN"
 reply "$T/explorer" 002 '' "$EDIT"
 srv_start explorer
 "$LOOM" run --approve=all --endpoint "$URL" "print the checksum in hex" >"$T/out" 2>"$T/err" &
 run=$!
-for i in $(seq 100); do [ -n "$(worker_pid explorer)" ] && break; sleep 0.05; done
-kill -9 "$(worker_pid explorer)"
+for i in $(seq 200); do [ -n "$(worker_pid explorer)" ] && grep -qs '"type":"hello"' "$XDG_RUNTIME_DIR"/loom-*/explorer.out.jsonl && break; sleep 0.025; done
+pid=$(worker_pid explorer)
+kill -STOP "$pid"
+for i in $(seq 200); do grep -qs '"type":"request"' "$XDG_RUNTIME_DIR"/loom-*/explorer.in.jsonl && break; sleep 0.025; done
+grep -qs '"kind":"explore"' "$XDG_RUNTIME_DIR"/loom-*/explorer.in.jsonl || fail "no explore request was sent: $(cat "$T/err")"
+kill -9 "$pid"
 wait $run || fail "run after the explorer's death: $(cat "$T/err")"
 expect_match "explorer restarted" "the explorer stopped; restarting it" "$(cat "$T/err")"
+expect_eq "one restart" 1 "$(grep -c 'restarting it' "$T/err")"
 cmp -s lib/util.c "$T/util.want" || fail "explorer restart: the file is not as proposed"
 srv_stop
 "$LOOM" undo >/dev/null
-ok "kill -9 of the Explorer: restarted, its Context Map still built"
+ok "kill -9 of the Explorer with its request in flight: restarted, the request re-sent, the run completes"
 
 # --- a truncated last line in an outbox is dropped; the record comes again -----
 reply "$T/trunc" 001 '' "$PLAN"
