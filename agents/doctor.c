@@ -9,13 +9,16 @@
  * workers (agents/sandbox.c); a kernel without Landlock is reported, not failed.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agents/cli.h"
 #include "agents/sandbox.h"
+#include "agents/workers.h"
 #include "context/repo.h"
 #include "core/config.h"
 #include "core/exitcode.h"
@@ -113,6 +116,24 @@ int cli_doctor(int argc, char **argv)
 	}
 
 	printf("workers:\n  %-16s %s\n", "sandbox", sandbox_level());
+	{
+		char *exe = realpath("/proc/self/exe", NULL);
+		int k;
+		for (k = 0; exe && k < WORKER__COUNT; k++) {
+			char *bin = workers_bin(exe, (enum worker_role)k);
+			if (access(bin, X_OK) != 0) {
+				printf("  problem: cannot run the %s's worker '%s': %s\n",
+				       workers_role_name((enum worker_role)k), bin,
+				       strerror(errno));
+				ok = 0;
+			} else if (k == WORKER_EXPLORER || k == WORKER_ARCHITECT) {
+				printf("  %-16s %s\n",
+				       k == WORKER_EXPLORER ? "explorer" : "architect, coder", bin);
+			}
+			free(bin);
+		}
+		free(exe);
+	}
 	printf("model server:\n");
 	if (model_open(&m, &conf, &e) < 0) {
 		advise(&m, e.msg);

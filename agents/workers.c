@@ -49,6 +49,14 @@ const char *workers_role_name(enum worker_role r)
 	return role_names[r];
 }
 
+char *workers_bin(const char *exe, enum worker_role r)
+{
+	const char *slash = strrchr(exe, '/');
+
+	return xasprintf("%.*s%s", slash ? (int)(slash - exe + 1) : 0, exe,
+	                 r == WORKER_EXPLORER ? "loom-worker-explorer" : "loom-worker-model");
+}
+
 /* What a call is waiting for, and what came. */
 struct wait_ctx {
 	struct workers *ws;
@@ -344,10 +352,7 @@ int workers_start(struct workers *ws, const char *repo_root, const struct config
 		return error_errno(e, "cannot find the loom executable");
 	ws->repo = xstrdup(repo_root);
 	for (i = 0; i < WORKER__COUNT; i++) {
-		char *slash = strrchr(ws->exe, '/');
-		ws->bin[i] = xasprintf("%.*s/%s", (int)(slash - ws->exe), ws->exe,
-		                       i == WORKER_EXPLORER ? "loom-worker-explorer"
-		                                            : "loom-worker-model");
+		ws->bin[i] = workers_bin(ws->exe, (enum worker_role)i);
 		if (access(ws->bin[i], X_OK) != 0) {
 			error_errno(e, "cannot run the %s's worker '%s'", role_names[i],
 			            ws->bin[i]);

@@ -44,6 +44,8 @@ struct workers {
 };
 
 const char *workers_role_name(enum worker_role r);
+/* The path of role r's worker executable, beside exe (the loom executable); caller frees. */
+char *workers_bin(const char *exe, enum worker_role r);
 
 /*
  * Removes stale session directories of crashed runs, creates this session's

@@ -177,9 +177,12 @@ mkdir "$T/lonely"
 cp "$LOOM" "$T/lonely/loom"
 srv_start lonely
 st=0; "$T/lonely/loom" run --approve=all --endpoint "$URL" "x" >"$T/out" 2>"$T/err" || st=$?
+dst=0; "$T/lonely/loom" doctor --endpoint "$URL" >"$T/doctor" 2>&1 || dst=$?
 srv_stop
+expect_eq "doctor's status" 1 "$dst"
+expect_match "doctor names the missing worker" "problem: cannot run the explorer's worker '$T/lonely/loom-worker-explorer'" "$(cat "$T/doctor")"
 expect_eq "exit status" 1 "$st"
 expect_match "message" "cannot run the architect's worker '$T/lonely/loom-worker-model'" "$(cat "$T/err")"
 expect_eq "one line" 1 "$(wc -l <"$T/err")"
 cmp -s lib/util.c "$T/util.before" || fail "a run without workers changed a file"
-ok "loom without its worker executables: one clear error"
+ok "loom without its worker executables: one clear error; loom doctor names them"
