@@ -57,29 +57,50 @@ char *workers_bin(const char *exe, enum worker_role r)
 	                 r == WORKER_EXPLORER ? "loom-worker-explorer" : "loom-worker-model");
 }
 
-/* What a call is waiting for, and what came. */
-struct wait_ctx {
+void workers_reply_release(struct workers_reply *r)
+{
+	cJSON_Delete(r->result);
+	free(r->error);
+	r->result = NULL;
+	r->error = NULL;
+	r->kind[0] = '\0';
+}
+
+/* What a read of one outbox is looking for, and what came. */
+struct read_ctx {
 	struct workers *ws;
 	enum worker_role r;
-	const char *id; /* the request's id, or NULL when waiting for hello */
-	int hello;      /* a hello came */
-	cJSON *result;  /* the result's payload */
-	char *error;    /* the worker's error message */
-	char kind[32];  /* and its kind */
+	int starting;             /* waiting for a new worker's hello (or its start error) */
+	int hello;                /* a hello came */
+	struct workers_reply got; /* the in-flight request's result or error, or the start error */
+	int have;
 };
+
+static void finish(struct read_ctx *c, cJSON *result, const char *error, const char *kind)
+{
+	c->got.result = result;
+	c->got.error = error ? xstrdup(error) : NULL;
+	snprintf(c->got.kind, sizeof(c->got.kind), "%s", kind ? kind : "");
+	c->have = 1;
+}
 
 static int on_record(void *ctx, const struct chan_msg *m)
 {
-	struct wait_ctx *c = ctx;
+	struct read_ctx *c = ctx;
+	struct worker_proc *w = &c->ws->w[c->r];
 	const cJSON *id, *x;
+	char busy[32];
+	int mine;
 
-	c->ws->w[c->r].heard_ns = fs_now_ns();
+	w->heard_ns = fs_now_ns();
 	if (m->status != CHAN_RECORD) {
 		if (m->problem)
 			log_warn("%s outbox: %s", role_names[c->r], m->problem);
 		return 0;
 	}
 	id = cJSON_GetObjectItemCaseSensitive(m->rec, "id");
+	snprintf(busy, sizeof(busy), "r%lu", w->busy);
+	mine = !c->starting && w->busy && cJSON_IsString(id) && !strcmp(id->valuestring, busy);
 	x = cJSON_GetObjectItemCaseSensitive(m->rec, "model_us");
 	if (cJSON_IsNumber(x) && x->valuedouble > 0)
 		c->ws->model_us += (uint64_t)x->valuedouble; /* re-sent work counted too */
@@ -87,36 +108,36 @@ static int on_record(void *ctx, const struct chan_msg *m)
 	case IPC_HELLO:
 		x = cJSON_GetObjectItemCaseSensitive(m->rec, "protocol");
 		if (x->valuedouble != IPC_VERSION) {
-			c->error = xasprintf(
-			        "it speaks protocol %g, not %d (a stale loom executable?)",
-			        x->valuedouble, IPC_VERSION);
-			snprintf(c->kind, sizeof(c->kind), "start");
+			char msg[128];
+			snprintf(msg, sizeof(msg),
+			         "it speaks protocol %g, not %d (a stale loom executable?)",
+			         x->valuedouble, IPC_VERSION);
+			finish(c, NULL, msg, "start");
 			return 1;
 		}
 		c->hello = 1;
-		break;
+		return c->starting;
 	case IPC_TOKEN:
 		x = cJSON_GetObjectItemCaseSensitive(m->rec, "text");
-		if (c->id && cJSON_IsString(id) && !strcmp(id->valuestring, c->id) &&
-		    c->ws->on_token && cJSON_IsString(x))
+		if (mine && c->ws->on_token && cJSON_IsString(x))
 			c->ws->on_token(c->ws->ctx, c->r, x->valuestring, strlen(x->valuestring));
 		break;
 	case IPC_RESULT:
-		if (c->id && cJSON_IsString(id) && !strcmp(id->valuestring, c->id)) {
-			c->result = cJSON_Duplicate(
-			        cJSON_GetObjectItemCaseSensitive(m->rec, "payload"), 1);
+		if (mine) {
+			finish(c,
+			       cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m->rec, "payload"),
+			                       1),
+			       NULL, NULL);
 			return 1;
 		}
 		break;
 	case IPC_ERROR:
-		/* an error with no id is the worker's own (it could not start) */
-		if (cJSON_IsString(id) &&
-		    (!*id->valuestring || (c->id && !strcmp(id->valuestring, c->id)))) {
+		/* an error with the id "" is the worker's own: it could not start */
+		if (mine || (c->starting && cJSON_IsString(id) && !*id->valuestring)) {
+			const cJSON *k = cJSON_GetObjectItemCaseSensitive(m->rec, "kind");
 			x = cJSON_GetObjectItemCaseSensitive(m->rec, "message");
-			c->error = xstrdup(cJSON_IsString(x) ? x->valuestring : "failed");
-			x = cJSON_GetObjectItemCaseSensitive(m->rec, "kind");
-			snprintf(c->kind, sizeof(c->kind), "%s",
-			         cJSON_IsString(x) ? x->valuestring : "");
+			finish(c, NULL, cJSON_IsString(x) ? x->valuestring : "failed",
+			       cJSON_IsString(k) ? k->valuestring : "");
 			return 1;
 		}
 		break;
@@ -170,24 +191,6 @@ static int is_dead(struct workers *ws, enum worker_role r)
 	return 0;
 }
 
-/* Reads the worker's outbox until fn's context is satisfied or ms pass. */
-static int wait_for(struct workers *ws, struct wait_ctx *c, int ms, struct error *e)
-{
-	uint64_t end = fs_now_ns() + (uint64_t)ms * 1000000u;
-
-	for (;;) {
-		int rc = chan_read(&ws->w[c->r].out, on_record, c, e);
-		if (rc < 0)
-			return -1;
-		if (c->hello || c->result || c->error)
-			return 0;
-		if (fs_now_ns() >= end || (ws->cancel && *ws->cancel) || is_dead(ws, c->r))
-			return 0;
-		if (chan_wait(&ws->waiter, 100, e) < 0)
-			return -1;
-	}
-}
-
 /*
  * Starts worker r and waits for its hello. One that dies before it (killed, or
  * crashed) is started again, within the session's restart allowance.
@@ -195,13 +198,23 @@ static int wait_for(struct workers *ws, struct wait_ctx *c, int ms, struct error
 static int start_one(struct workers *ws, enum worker_role r, struct error *e)
 {
 	for (;;) {
-		struct wait_ctx c = { ws, r, NULL, 0, NULL, NULL, "" };
+		struct read_ctx c = { ws, r, 1, 0, WORKERS_REPLY_INIT, 0 };
+		uint64_t end;
 
-		if (spawn(ws, r, e) < 0 || wait_for(ws, &c, HELLO_MS, e) < 0)
+		if (spawn(ws, r, e) < 0)
 			return -1;
-		if (c.error) {
-			error_set(e, "the %s could not start: %s", role_names[r], c.error);
-			free(c.error);
+		end = fs_now_ns() + (uint64_t)HELLO_MS * 1000000u;
+		for (;;) {
+			if (chan_read(&ws->w[r].out, on_record, &c, e) < 0)
+				return -1;
+			if (c.hello || c.have || fs_now_ns() >= end || is_dead(ws, r))
+				break;
+			if (chan_wait(&ws->waiter, 100, e) < 0)
+				return -1;
+		}
+		if (c.have) {
+			error_set(e, "the %s could not start: %s", role_names[r], c.got.error);
+			workers_reply_release(&c.got);
 			return -1;
 		}
 		if (c.hello)
@@ -219,26 +232,29 @@ static int start_one(struct workers *ws, enum worker_role r, struct error *e)
 	}
 }
 
-static int send_request(struct workers *ws, enum worker_role r, const char *id, const char *kind,
-                        const cJSON *payload, struct error *e)
+static int send_request(struct workers *ws, enum worker_role r, struct error *e)
 {
+	struct worker_proc *w = &ws->w[r];
 	cJSON *f = cJSON_CreateObject();
+	char id[32];
 	int rc;
 
+	snprintf(id, sizeof(id), "r%lu", w->busy);
 	cJSON_AddStringToObject(f, "id", id);
-	cJSON_AddStringToObject(f, "kind", kind);
-	cJSON_AddItemToObject(f, "payload", cJSON_Duplicate(payload, 1));
-	rc = chan_send(&ws->w[r].in, IPC_REQUEST, f, e);
+	cJSON_AddStringToObject(f, "kind", w->kind);
+	cJSON_AddItemToObject(f, "payload", cJSON_Duplicate(w->payload, 1));
+	rc = chan_send(&w->in, IPC_REQUEST, f, e);
 	cJSON_Delete(f);
+	w->sent_ns = fs_now_ns();
+	w->cancel_ns = 0;
 	return rc;
 }
 
 /*
  * The one "worker lost" path: reap (killing a hung worker), drop the fragment
- * it may have left, start it again and re-send what it was doing.
+ * it may have left, start it again and re-send what it was doing (if resend).
  */
-static int worker_lost(struct workers *ws, enum worker_role r, const char *id, const char *kind,
-                       const cJSON *payload, struct error *e)
+static int worker_lost(struct workers *ws, enum worker_role r, int resend, struct error *e)
 {
 	struct worker_proc *w = &ws->w[r];
 
@@ -254,80 +270,175 @@ static int worker_lost(struct workers *ws, enum worker_role r, const char *id, c
 	log_warn("the %s stopped; restarting it", role_names[r]);
 	if (chan_reader_discard_partial(&w->out, e) < 0 || start_one(ws, r, e) < 0)
 		return -1;
-	if (id && ws->on_token)
+	if (!resend || !w->busy)
+		return 0;
+	if (ws->on_token)
 		ws->on_token(ws->ctx, r, NULL, 0); /* what it streamed starts over */
-	return id ? send_request(ws, r, id, kind, payload, e) : 0;
+	return send_request(ws, r, e);
+}
+
+/* Ends worker r's request in flight with reply c->got. */
+static void done(struct workers *ws, enum worker_role r, struct read_ctx *c)
+{
+	struct worker_proc *w = &ws->w[r];
+
+	note_memory(ws, r);
+	workers_reply_release(&w->done);
+	w->done = c->got;
+	w->done.id = w->busy;
+	w->has_done = 1;
+	w->busy = 0;
+	cJSON_Delete(w->payload);
+	w->payload = NULL;
+}
+
+unsigned long workers_send(struct workers *ws, enum worker_role r, const char *kind,
+                           const cJSON *payload, struct error *e)
+{
+	struct worker_proc *w = &ws->w[r];
+	struct read_ctx drain = { ws, r, 0, 0, WORKERS_REPLY_INIT, 0 };
+
+	if (w->busy) {
+		error_set(e, "the %s is busy", role_names[r]);
+		return 0;
+	}
+	/* what it said while nobody asked it anything (heartbeats) is old news */
+	if (chan_read(&w->out, on_record, &drain, e) < 0)
+		return 0;
+	workers_reply_release(&drain.got);
+	if (is_dead(ws, r) && worker_lost(ws, r, 0, e) < 0)
+		return 0;
+	w->heard_ns = fs_now_ns();
+	w->busy = ++ws->next_id;
+	snprintf(w->kind, sizeof(w->kind), "%s", kind);
+	w->payload = cJSON_Duplicate(payload, 1);
+	if (send_request(ws, r, e) < 0) {
+		cJSON_Delete(w->payload);
+		w->payload = NULL;
+		w->busy = 0;
+		return 0;
+	}
+	return ws->next_id;
+}
+
+int workers_pump(struct workers *ws, struct error *e)
+{
+	int i, n = 0;
+
+	for (i = 0; i < WORKER__COUNT; i++) {
+		enum worker_role r = (enum worker_role)i;
+		struct worker_proc *w = &ws->w[r];
+		struct read_ctx c = { ws, r, 0, 0, WORKERS_REPLY_INIT, 0 };
+		struct error le = ERROR_INIT;
+		uint64_t now;
+
+		if (!w->busy)
+			continue;
+		if (chan_read(&w->out, on_record, &c, e) < 0)
+			return -1;
+		if (c.have) {
+			done(ws, r, &c);
+			n++;
+			continue;
+		}
+		now = fs_now_ns();
+		if (ws->cancel && *ws->cancel && !w->cancel_ns)
+			workers_cancel(ws);
+		if (w->cancel_ns && now - w->cancel_ns > 2000000000ull) {
+			finish(&c, NULL, "cancelled", "cancelled");
+		} else if (!w->cancel_ns &&
+		           now - w->sent_ns > (uint64_t)ws->timeout_ms * 1000000u) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "the %s did not answer within %d s",
+			         role_names[r], ws->timeout_ms / 1000);
+			finish(&c, NULL, msg, "timeout");
+			/* it may still be at it: a fresh one takes the next request */
+			if (worker_lost(ws, r, 0, &le) < 0)
+				log_warn("%s", le.msg);
+		} else if (is_dead(ws, r)) {
+			/* it may have answered just before it died: that answer stands */
+			if (chan_read(&w->out, on_record, &c, e) < 0)
+				return -1;
+			if (!c.have && worker_lost(ws, r, 1, &le) < 0)
+				finish(&c, NULL, le.msg, "lost");
+		} else if (now - w->heard_ns > (uint64_t)IPC_SILENT_MS * 1000000u) {
+			if (worker_lost(ws, r, 1, &le) < 0)
+				finish(&c, NULL, le.msg, "lost");
+		}
+		if (c.have) {
+			done(ws, r, &c);
+			n++;
+		}
+	}
+	return n;
+}
+
+int workers_wait(struct workers *ws, int timeout_ms, struct error *e)
+{
+	return chan_wait(&ws->waiter, timeout_ms, e);
+}
+
+int workers_busy(const struct workers *ws, enum worker_role r)
+{
+	return ws->w[r].busy != 0;
+}
+
+int workers_take(struct workers *ws, enum worker_role r, struct workers_reply *out)
+{
+	if (!ws->w[r].has_done)
+		return 0;
+	*out = ws->w[r].done;
+	ws->w[r].done = (struct workers_reply)WORKERS_REPLY_INIT;
+	ws->w[r].has_done = 0;
+	return 1;
+}
+
+void workers_cancel(struct workers *ws)
+{
+	int i;
+
+	for (i = 0; i < WORKER__COUNT; i++) {
+		struct worker_proc *w = &ws->w[i];
+		struct error e = ERROR_INIT;
+		char id[32];
+		cJSON *f;
+
+		if (!w->busy || w->cancel_ns)
+			continue;
+		snprintf(id, sizeof(id), "r%lu", w->busy);
+		f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "id", id);
+		chan_send(&w->in, IPC_CANCEL, f, &e);
+		cJSON_Delete(f);
+		w->cancel_ns = fs_now_ns(); /* it has a moment to answer "cancelled" */
+	}
 }
 
 int workers_call(struct workers *ws, enum worker_role r, const char *kind, const cJSON *payload,
                  cJSON **result, const char **fail, struct error *e)
 {
-	char id[32];
-	struct wait_ctx c = { ws, r, id, 0, NULL, NULL, "" };
-	uint64_t start = fs_now_ns();
-	int cancel_sent = 0;
 	static char kind_buf[32];
+	struct workers_reply rep = WORKERS_REPLY_INIT;
 
 	*result = NULL;
 	if (fail)
 		*fail = NULL;
-	/* what the worker said while nobody asked it anything (heartbeats) is old news */
-	{
-		struct wait_ctx drain = { ws, r, "", 0, NULL, NULL, "" };
-		if (chan_read(&ws->w[r].out, on_record, &drain, e) < 0)
-			return -1;
-		ws->w[r].heard_ns = fs_now_ns();
-	}
-	snprintf(id, sizeof(id), "r%lu", ++ws->next_id);
-	if (send_request(ws, r, id, kind, payload, e) < 0)
+	if (!workers_send(ws, r, kind, payload, e))
 		return -1;
-	for (;;) {
-		uint64_t now;
-		if (wait_for(ws, &c, 200, e) < 0)
+	while (!workers_take(ws, r, &rep)) {
+		if (workers_pump(ws, e) < 0 || (!ws->w[r].has_done && workers_wait(ws, 200, e) < 0))
 			return -1;
-		if (c.result || c.error)
-			note_memory(ws, r);
-		if (c.result) {
-			*result = c.result;
-			return 0;
-		}
-		if (c.error) {
-			snprintf(kind_buf, sizeof(kind_buf), "%s", c.kind);
-			if (fail)
-				*fail = kind_buf;
-			error_set(e, "%s", c.error);
-			free(c.error);
-			return -1;
-		}
-		now = fs_now_ns();
-		if (ws->cancel && *ws->cancel && !cancel_sent) {
-			cJSON *f = cJSON_CreateObject();
-			cJSON_AddStringToObject(f, "id", id);
-			chan_send(&ws->w[r].in, IPC_CANCEL, f, e);
-			cJSON_Delete(f);
-			cancel_sent = 1;
-			start = now; /* the worker has a moment to answer "cancelled" */
-		}
-		if (cancel_sent && now - start > 2000000000ull) {
-			if (fail)
-				*fail = "cancelled";
-			return error_set(e, "cancelled");
-		}
-		if (!cancel_sent && now - start > (uint64_t)ws->timeout_ms * 1000000u) {
-			if (fail)
-				*fail = "timeout";
-			return error_set(e, "the %s did not answer within %d s", role_names[r],
-			                 ws->timeout_ms / 1000);
-		}
-		if (is_dead(ws, r) ||
-		    now - ws->w[r].heard_ns > (uint64_t)IPC_SILENT_MS * 1000000u) {
-			if (worker_lost(ws, r, id, kind, payload, e) < 0) {
-				if (fail)
-					*fail = "lost";
-				return -1;
-			}
-		}
 	}
+	if (rep.error) {
+		snprintf(kind_buf, sizeof(kind_buf), "%s", rep.kind);
+		if (fail)
+			*fail = kind_buf;
+		error_set(e, "%s", rep.error);
+		workers_reply_release(&rep);
+		return -1;
+	}
+	*result = rep.result;
+	return 0;
 }
 
 int workers_start(struct workers *ws, const char *repo_root, const struct config *conf, int keep,
@@ -437,6 +548,11 @@ void workers_stop(struct workers *ws)
 		}
 		chan_writer_close(&ws->w[i].in);
 		chan_reader_close(&ws->w[i].out);
+		cJSON_Delete(ws->w[i].payload);
+		ws->w[i].payload = NULL;
+		ws->w[i].busy = 0;
+		workers_reply_release(&ws->w[i].done);
+		ws->w[i].has_done = 0;
 	}
 	chan_waiter_release(&ws->waiter);
 	if (ws->s.dir)

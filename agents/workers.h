@@ -16,6 +16,19 @@ enum worker_role { WORKER_ARCHITECT, WORKER_EXPLORER, WORKER_CODER, WORKER__COUN
 #define WORKERS_TIMEOUT_MS 600000 /* a request answered by nothing but heartbeats, at most */
 #define WORKERS_RESTARTS   3      /* a worker lost more often than this in a session fails */
 
+/* What came back for a request: its result's payload, or an error. */
+struct workers_reply {
+	unsigned long id;
+	cJSON *result; /* owned by the reply; NULL on error */
+	char *error;   /* owned; NULL on success */
+	char kind[32]; /* the error's kind: the worker's own, or "timeout", "lost", "cancelled" */
+};
+#define WORKERS_REPLY_INIT                                                                         \
+	{                                                                                          \
+		0, NULL, NULL, ""                                                                  \
+	}
+void workers_reply_release(struct workers_reply *r);
+
 struct worker_proc {
 	pid_t pid;              /* 0 when not running */
 	struct chan_writer in;  /* its inbox, written here */
@@ -24,6 +37,13 @@ struct worker_proc {
 	uint64_t heard_ns;      /* when a record last came from it */
 	int restarts;           /* times lost and restarted */
 	long maxrss_kb; /* its peak resident memory (KiB, VmHWM) as last seen; kept after stop */
+	/* the request in flight (busy != 0), kept to be sent again to a restarted worker */
+	unsigned long busy;
+	char kind[32];
+	cJSON *payload;
+	uint64_t sent_ns, cancel_ns; /* cancel_ns: when a cancel was sent, 0 if none */
+	struct workers_reply done;   /* the last finished request's reply, until taken */
+	int has_done;
 };
 
 struct workers {
@@ -32,7 +52,7 @@ struct workers {
 	char *bin[WORKER__COUNT]; /* each role's worker executable, beside it */
 	char *repo;               /* the repository root */
 	struct worker_proc w[WORKER__COUNT];
-	struct chan_waiter waiter;
+	struct chan_waiter waiter; /* the outboxes; a caller may add its own descriptors */
 	unsigned long next_id;
 	uint64_t model_us; /* the model server's time, as the workers reported it */
 	int timeout_ms;    /* per request; LOOM_WORKER_TIMEOUT (seconds) overrides */
@@ -40,7 +60,7 @@ struct workers {
 	   restarted worker streams the request again from its start */
 	int (*on_token)(void *ctx, enum worker_role r, const char *text, size_t n);
 	void *ctx;
-	const volatile sig_atomic_t *cancel; /* the caller's Ctrl-C */
+	const volatile sig_atomic_t *cancel; /* non-zero: cancel what is in flight (Ctrl-C) */
 };
 
 const char *workers_role_name(enum worker_role r);
@@ -57,12 +77,46 @@ int workers_start(struct workers *ws, const char *repo_root, const struct config
                   struct error *e);
 
 /*
- * Sends a request to one worker and waits for its result, relaying token
- * records to on_token. A worker that dies (or goes silent for IPC_SILENT_MS)
- * meanwhile is restarted and the request sent again, through one function.
- * On success *result is the result's payload (the caller deletes it). -1 with
- * e set on the worker's error, a timeout, too many restarts or a cancel;
- * *kind (if not NULL) then says which ("cancelled", "timeout", "lost", or the
+ * Sends a request to worker r without waiting. A worker found dead first is
+ * restarted. Returns the request's id, or 0 with e set when r already has a
+ * request in flight (one at a time per role) or cannot be written to.
+ */
+unsigned long workers_send(struct workers *ws, enum worker_role r, const char *kind,
+                           const cJSON *payload, struct error *e);
+
+/*
+ * Reads what the workers wrote, relays streamed tokens to on_token, and
+ * finishes requests: with their result or error, or with an error of kind
+ * "timeout" (no answer within timeout_ms; the worker is restarted), "lost"
+ * (the worker died more than WORKERS_RESTARTS times), or "cancelled" (after
+ * *cancel was set, when the worker does not answer the cancel within 2 s). A
+ * worker that dies or goes silent for IPC_SILENT_MS is restarted and its
+ * request sent again, through one function. Never blocks beyond reading.
+ * Returns how many requests finished (see workers_take), -1 with e when an
+ * outbox cannot be read.
+ */
+int workers_pump(struct workers *ws, struct error *e);
+
+/* Sleeps in one wait on the outboxes and the caller's descriptors (see ipc/chan.h). */
+int workers_wait(struct workers *ws, int timeout_ms, struct error *e);
+
+/* Whether worker r has a request in flight. */
+int workers_busy(const struct workers *ws, enum worker_role r);
+
+/*
+ * Takes the reply of worker r's last finished request: 1 with *out filled
+ * (release it with workers_reply_release), 0 when there is none.
+ */
+int workers_take(struct workers *ws, enum worker_role r, struct workers_reply *out);
+
+/* Asks every worker with a request in flight to cancel it (replies follow through pump). */
+void workers_cancel(struct workers *ws);
+
+/*
+ * Sends a request and waits for its reply (send, then wait and pump). On
+ * success *result is the result's payload (the caller deletes it). -1 with e
+ * set on the worker's error, a timeout, too many restarts or a cancel; *fail
+ * (if not NULL) then says which ("cancelled", "timeout", "lost", or the
  * worker's own kind).
  */
 int workers_call(struct workers *ws, enum worker_role r, const char *kind, const cJSON *payload,
