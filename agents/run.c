@@ -1,15 +1,12 @@
 /*
  * run.c - `loom run`: the whole flow without a screen, for people and scripts.
  *
- * Plan (Architect) -> for each step: Context Map (Explorer) -> edit blocks
- * (Coder) -> proposals as hunks -> approval -> checked atomic apply with an
- * undo journal. Every proposal is built against the files as they are on disk:
- * an edit block that does not apply goes back to the Coder with the exact
- * reason (a bounded number of times), and a file the user changed between the
- * proposal and the apply is re-proposed, never overwritten.
- *
- * Output is text for people, or with --json one JSON object per line per event
- * (plan, ledger, proposal, applied, error, summary) for scripts.
+ * It sets up what a task needs (the refreshed index, the settings, the model
+ * server's description, the three workers) and drives agents/task.c in a
+ * loop that sleeps in workers_wait, printing each event: text for people, or
+ * with --json one JSON object per line (plan, ledger, proposal, applied,
+ * error, summary) for scripts. The decision on each proposal comes from
+ * --approve: every hunk, none, or y/n per hunk on the terminal.
  */
 #define _GNU_SOURCE
 #include "agents/cli.h"
@@ -22,22 +19,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agents/roles.h"
+#include "agents/task.h"
 #include "agents/workers.h"
 #include "context/index.h"
 #include "context/summary.h"
-#include "core/apply.h"
-#include "core/diff.h"
 #include "core/exitcode.h"
 #include "core/fs.h"
 #include "core/log.h"
-#include "core/path.h"
 #include "core/proc.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
 
-#define RUN_RETRIES      2 /* edit blocks that do not apply, fed back per step */
-#define RUN_REPROPOSE    1 /* re-proposals when the user changed a file meanwhile */
 #define RUN_EXIT_PARTIAL 3 /* some steps produced no usable proposal */
 
 enum approve { APPROVE_ASK, APPROVE_ALL, APPROVE_NONE };
@@ -51,16 +43,6 @@ static void on_signal(int sig)
 	index_interrupt = 1;
 }
 
-/* One file of a step's proposal. */
-struct prop {
-	char *path;
-	struct buf old; /* as read when the proposal was made */
-	int existed;
-	struct buf new; /* after all of the step's edit blocks */
-	struct diff diff;
-	unsigned char *approved; /* per hunk */
-};
-
 struct run {
 	struct repo r;
 	struct db d;
@@ -70,11 +52,7 @@ struct run {
 	int json, commit, rootfd, keep;
 	struct workers ws;
 	FILE *tty; /* for --approve=ask */
-	struct role_io io;
-	int steps, proposed, applied_steps, failed;
-	/* where the time went (ns; model time in us as the workers report it) */
-	uint64_t t0, index_ns, start_ns, plan_ns, steps_ns;
-	uint64_t plan_model_us, steps_model_us;
+	uint64_t t0, index_ns, start_ns;
 };
 
 static double ms(uint64_t ns)
@@ -117,78 +95,13 @@ static void report_error(struct run *run, int step, const char *msg)
 	}
 }
 
-static void prop_release(struct prop *p)
-{
-	free(p->path);
-	buf_release(&p->old);
-	buf_release(&p->new);
-	diff_release(&p->diff);
-	free(p->approved);
-}
-
-/* The proposal's file for path, read from disk the first time it is named. */
-static struct prop *prop_get(struct run *run, struct prop **v, size_t *n, size_t *cap,
-                             const char *path, struct error *e)
-{
-	size_t i;
-	unsigned mode;
-	int rc;
-	struct prop *p;
-
-	for (i = 0; i < *n; i++)
-		if (!strcmp((*v)[i].path, path))
-			return &(*v)[i];
-	XGROW(*v, *cap, *n + 1);
-	p = &(*v)[*n];
-	memset(p, 0, sizeof(*p));
-	p->diff = (struct diff)DIFF_INIT;
-	rc = apply_read(run->rootfd, path, APPLY_MAX_SIZE, &p->old, &mode, e);
-	if (rc < 0) {
-		buf_release(&p->old);
-		return NULL;
-	}
-	p->path = xstrdup(path);
-	p->existed = rc == 1;
-	buf_add(&p->new, p->old.ptr, p->old.len);
-	(*n)++;
-	return p;
-}
-
-/*
- * Applies the Coder's edit blocks to the files on disk, in memory. Returns 0,
- * or -1 with e saying which block did not apply and why (fed back to the Coder).
- */
-static int build(struct run *run, const struct edits *es, struct prop **v, size_t *n, size_t *cap,
-                 struct error *e)
-{
-	size_t i;
-
-	for (i = 0; i < es->n; i++) {
-		const struct edit *ed = &es->v[i];
-		struct prop *p = prop_get(run, v, n, cap, ed->path, e);
-		struct buf out = BUF_INIT_MAX(APPLY_MAX_SIZE);
-		int fuzzy = 0;
-
-		if (!p)
-			return -1;
-		if (edits_apply(ed, p->existed || p->new.len ? p->new.ptr : NULL, p->new.len, &out,
-		                &fuzzy, e) < 0) {
-			buf_release(&out);
-			return -1;
-		}
-		buf_release(&p->new);
-		p->new = out;
-	}
-	return 0;
-}
-
 /* Asks about one hunk on the terminal; 1 approve, 0 reject. */
-static int ask_hunk(struct run *run, const struct prop *p, const struct diff_hunk *h)
+static int ask_hunk(struct run *run, const char *path, const struct diff_hunk *h)
 {
 	char line[64];
 	size_t k;
 
-	fprintf(run->tty, "\n%s\n%s\n", p->path, h->header);
+	fprintf(run->tty, "\n%s\n%s\n", path, h->header);
 	for (k = 0; k < h->nlines; k++) {
 		char *t = utf8_sanitize(h->lines[k].text, h->lines[k].len);
 		fprintf(run->tty, "%c%s", h->lines[k].origin, t);
@@ -208,365 +121,127 @@ static int ask_hunk(struct run *run, const struct prop *p, const struct diff_hun
 	}
 }
 
-static cJSON *proposal_json(int step, struct prop *v, size_t n)
+/* Decides on a proposal as --approve says, prints it, and ends the review. */
+static void review(struct run *run, struct task *t, int step)
 {
-	cJSON *ev = event_new("proposal", step), *files = cJSON_AddArrayToObject(ev, "files");
-	size_t i, k;
+	size_t i, k, n = task_nfiles(t);
+	cJSON *ev, *j;
 
 	for (i = 0; i < n; i++) {
-		cJSON *f = cJSON_CreateObject(), *hs = cJSON_CreateArray();
-		char *s = utf8_sanitize(v[i].diff.patch, v[i].diff.patch_len);
-		cJSON_AddStringToObject(f, "path", v[i].path);
-		cJSON_AddBoolToObject(f, "created", v[i].diff.created);
-		cJSON_AddBoolToObject(f, "deleted", v[i].diff.deleted);
-		cJSON_AddStringToObject(f, "diff", s);
-		free(s);
-		for (k = 0; k < v[i].diff.nhunks; k++) {
-			const struct diff_hunk *h = &v[i].diff.hunks[k];
-			cJSON *o = cJSON_CreateObject();
-			cJSON_AddStringToObject(o, "header", h->header);
-			cJSON_AddNumberToObject(o, "old_start", h->old_start);
-			cJSON_AddNumberToObject(o, "old_lines", h->old_lines);
-			cJSON_AddNumberToObject(o, "new_start", h->new_start);
-			cJSON_AddNumberToObject(o, "new_lines", h->new_lines);
-			cJSON_AddBoolToObject(o, "approved", v[i].approved && v[i].approved[k]);
-			cJSON_AddItemToArray(hs, o);
-		}
-		cJSON_AddItemToObject(f, "hunks", hs);
-		cJSON_AddItemToArray(files, f);
-	}
-	return ev;
-}
-
-/* Did any file change on disk since the proposal read it? */
-static const char *stale(struct run *run, struct prop *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		struct buf now = BUF_INIT;
-		struct error e = ERROR_INIT;
-		unsigned mode;
-		int rc = apply_read(run->rootfd, v[i].path, APPLY_MAX_SIZE, &now, &mode, &e);
-		int same = rc == (v[i].existed ? 1 : 0) &&
-		           (!v[i].existed ||
-		            (now.len == v[i].old.len && !memcmp(now.ptr, v[i].old.ptr, now.len)));
-		buf_release(&now);
-		if (!same)
-			return v[i].path;
-	}
-	return NULL;
-}
-
-/* The Explorer worker's Context Map for a step. */
-static int explore(struct run *run, const char *goal, const char **tags, size_t ntags, int budget,
-                   struct context_map *map, struct error *e)
-{
-	cJSON *p = cJSON_CreateObject(), *res = NULL, *t = cJSON_AddArrayToObject(p, "tags");
-	size_t i;
-	int rc;
-
-	memset(map, 0, sizeof(*map));
-	cJSON_AddStringToObject(p, "goal", goal);
-	for (i = 0; i < ntags; i++)
-		cJSON_AddItemToArray(t, cJSON_CreateString(tags[i]));
-	cJSON_AddNumberToObject(p, "budget", budget);
-	rc = workers_call(&run->ws, WORKER_EXPLORER, "explore", p, &res, NULL, e);
-	cJSON_Delete(p);
-	if (rc < 0)
-		return -1;
-	map->ledger = cJSON_DetachItemFromObjectCaseSensitive(res, "ledger");
-	map->text = xstrdup(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(res, "text"))
-	                            ? cJSON_GetObjectItemCaseSensitive(res, "text")->valuestring
-	                            : "");
-	map->whole = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "whole"));
-	cJSON_Delete(res);
-	if (!cJSON_IsObject(map->ledger) ||
-	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(map->ledger, "query_id")))
-		return error_set(e, "the explorer sent a malformed context map");
-	return 0;
-}
-
-static char *strfield(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
-}
-
-/*
- * The Coder worker's edit blocks. Returns 0, or -1 with e set and *rc the
- * step's outcome (-1 when the run must stop: cancelled or a worker lost).
- */
-static int code(struct run *run, const char *goal, const char *context, enum coder_format format,
-                const char *prev, const char *feedback, struct edits *es, char **reply, int *rc,
-                struct error *e)
-{
-	cJSON *p = cJSON_CreateObject(), *res = NULL;
-	const cJSON *it;
-	const char *fail = NULL;
-	int r;
-
-	cJSON_AddStringToObject(p, "goal", goal);
-	cJSON_AddStringToObject(p, "context", context);
-	cJSON_AddStringToObject(p, "format", format == CODER_WHOLE ? "whole" : "search-replace");
-	if (prev && feedback) {
-		cJSON_AddStringToObject(p, "prev_reply", prev);
-		cJSON_AddStringToObject(p, "feedback", feedback);
-	}
-	r = workers_call(&run->ws, WORKER_CODER, "code", p, &res, &fail, e);
-	cJSON_Delete(p);
-	if (r < 0) {
-		*rc = fail && (!strcmp(fail, "cancelled") || !strcmp(fail, "lost")) ? -1 : 0;
-		return -1;
-	}
-	*reply = strfield(res, "reply");
-	/* the worker parsed and checked the paths; the core keeps its own copies */
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "edits"))
-	{
-		struct edit ed;
-		char *kind = strfield(it, "kind");
-		struct error pe = ERROR_INIT;
-		memset(&ed, 0, sizeof(ed));
-		ed.kind = kind && !strcmp(kind, "whole") ? EDIT_WHOLE : EDIT_REPLACE;
-		free(kind);
-		ed.path = strfield(it, "path");
-		ed.search = strfield(it, "search");
-		ed.replace = strfield(it, "replace");
-		if (!ed.path || !ed.replace || path_check(ed.path, &pe) < 0) {
-			free(ed.path);
-			free(ed.search);
-			free(ed.replace);
-			cJSON_Delete(res);
-			*rc = 0;
-			return error_set(e, "the coder sent a malformed edit: %s", pe.msg);
-		}
-		XGROW(es->v, es->cap, es->n + 1);
-		es->v[es->n++] = ed;
-	}
-	cJSON_Delete(res);
-	return 0;
-}
-
-/* One step; returns 1 applied (or proposed, with --approve=none), 0 failed, -1 fatal. */
-static int run_step(struct run *run, int step, const char *goal, const cJSON *files,
-                    const char *const *user_tags, size_t nuser_tags)
-{
-	struct context_map map;
-	struct error e = ERROR_INIT;
-	const char **tags = NULL;
-	size_t ntags = 0, tcap = 0, i, k, n = 0, cap = 0;
-	struct prop *v = NULL;
-	char *reply = NULL, *prev = NULL, *feedback = NULL;
-	const cJSON *f;
-	int attempt, repropose, rc = 0, budget;
-	enum coder_format format;
-	cJSON *ev;
-
-	/* the step's own files are tagged: the Architect named them */
-	for (i = 0; i < nuser_tags; i++) {
-		XGROW(tags, tcap, ntags + 1);
-		tags[ntags++] = user_tags[i];
-	}
-	cJSON_ArrayForEach(f, files)
-	{
-		XGROW(tags, tcap, ntags + 1);
-		tags[ntags++] = f->valuestring;
-	}
-	budget = run->m.n_ctx - run->io.max_tokens - 2 * MODEL_MSG_OVERHEAD -
-	         (int)model_estimate_tokens(strlen(goal) + 1200);
-	if (explore(run, goal, tags, ntags, budget > 256 ? budget : 256, &map, &e) < 0) {
-		report_error(run, step, e.msg);
-		free(tags);
-		return -1;
-	}
-	ev = event_new("ledger", step);
-	cJSON_AddStringToObject(
-	        ev, "query_id",
-	        cJSON_GetObjectItemCaseSensitive(map.ledger, "query_id")->valuestring);
-	{
-		cJSON *fs = cJSON_AddArrayToObject(ev, "files");
-		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(map.ledger, "files"))
-		{
-			cJSON *o = cJSON_CreateObject();
-			cJSON_AddStringToObject(
-			        o, "path",
-			        cJSON_GetObjectItemCaseSensitive(f, "path")->valuestring);
-			cJSON_AddNumberToObject(
-			        o, "score",
-			        cJSON_GetObjectItemCaseSensitive(f, "score")->valuedouble);
-			cJSON_AddBoolToObject(
-			        o, "packed",
-			        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "packed")));
-			cJSON_AddItemToArray(fs, o);
-		}
+		const struct task_file *f = task_file(t, i);
+		for (k = 0; k < f->diff.nhunks; k++)
+			task_approve(t, i, k,
+			             run->approve == APPROVE_ALL ||
+			                     (run->approve == APPROVE_ASK &&
+			                      ask_hunk(run, f->path, &f->diff.hunks[k])));
 	}
 	if (!run->json)
-		printf("\nstep %d: %s\n  context: query %s, %d tokens\n", step, goal,
-		       cJSON_GetObjectItemCaseSensitive(map.ledger, "query_id")->valuestring,
-		       cJSON_GetObjectItemCaseSensitive(map.ledger, "tokens_used")->valueint);
-	event(run, ev);
-	format = coder_default_format(&run->m, config_get(&run->conf, CONF_EDIT_FORMAT));
-	if (format == CODER_WHOLE && !map.whole) {
-		/* whole files need whole files in the context */
-		if (!strcmp(config_get(&run->conf, CONF_EDIT_FORMAT), "whole") && !run->json)
-			printf("  edit format: the Context Map holds parts of files, not whole "
-			       "files; asking for search-replace blocks\n");
-		format = CODER_SEARCH_REPLACE;
-	}
-
-	for (repropose = 0; repropose <= RUN_REPROPOSE; repropose++) {
-		for (attempt = 0; attempt <= RUN_RETRIES; attempt++) {
-			struct edits es = EDITS_INIT;
-			for (i = 0; i < n; i++)
-				prop_release(&v[i]);
-			n = 0;
-			free(reply);
-			reply = NULL;
-			if (code(run, goal, map.text, format, prev, feedback, &es, &reply, &rc,
-			         &e) < 0) {
-				report_error(run, step, e.msg);
-				edits_release(&es);
-				goto out;
-			}
-			if (build(run, &es, &v, &n, &cap, &e) == 0) {
-				edits_release(&es);
-				break;
-			}
-			edits_release(&es);
-			free(prev);
-			free(feedback);
-			prev = xstrdup(reply);
-			feedback = xstrdup(e.msg);
-			if (attempt == RUN_RETRIES) {
-				report_error(run, step, e.msg);
-				goto out;
-			}
-		}
-		/* the proposal: one diff per changed file */
-		for (i = 0, k = 0; i < n; i++) {
-			if (v[i].existed && v[i].new.len == v[i].old.len &&
-			    !memcmp(v[i].new.ptr, v[i].old.ptr, v[i].old.len)) {
-				prop_release(&v[i]);
-				continue;
-			}
-			if (k != i)
-				v[k] = v[i];
-			if (diff_make(v[k].path, v[k].existed ? v[k].old.ptr : NULL, v[k].old.len,
-			              v[k].new.ptr, v[k].new.len, &v[k].diff, &e) < 0) {
-				report_error(run, step, e.msg);
-				n = k + 1;
-				goto out;
-			}
-			v[k].approved = xcalloc(v[k].diff.nhunks + 1, 1);
-			k++;
-		}
-		n = k;
-		if (!n) {
-			report_error(run, step, "the edits change nothing");
-			goto out;
-		}
-		run->proposed++;
 		for (i = 0; i < n; i++)
-			for (k = 0; k < v[i].diff.nhunks; k++)
-				v[i].approved[k] = run->approve == APPROVE_ALL ||
-				                   (run->approve == APPROVE_ASK &&
-				                    ask_hunk(run, &v[i], &v[i].diff.hunks[k]));
-		if (!run->json)
-			for (i = 0; i < n; i++)
-				fwrite(v[i].diff.patch, 1, v[i].diff.patch_len, stdout);
-		event(run, proposal_json(step, v, n));
-		if (run->approve == APPROVE_NONE) {
-			rc = 1;
-			goto out;
-		}
-		if (!stale(run, v, n))
-			break;
-		if (repropose == RUN_REPROPOSE) {
-			report_error(run, step, "files keep changing on disk; not applied");
-			goto out;
-		}
-		if (!run->json)
-			printf("  %s changed on disk since the proposal: proposing again\n",
-			       stale(run, v, n));
-		free(prev);
-		free(feedback);
-		prev = feedback = NULL;
-	}
+			fwrite(task_file(t, i)->diff.patch, 1, task_file(t, i)->diff.patch_len,
+			       stdout);
+	/* the decisions are part of the event */
+	j = task_proposal_json(t);
+	ev = event_new("proposal", step);
+	cJSON_AddItemToObject(ev, "files", cJSON_DetachItemFromObjectCaseSensitive(j, "files"));
+	cJSON_Delete(j);
+	event(run, ev);
+	if (run->approve == APPROVE_NONE)
+		task_skip(t);
+	else
+		task_apply(t);
+}
 
-	/* apply the approved hunks, journaled for loom undo */
-	{
-		struct apply_file *af = xcalloc(n + 1, sizeof(*af));
-		struct buf *outs = xcalloc(n + 1, sizeof(*outs));
-		struct apply_opts ao = APPLY_OPTS_INIT;
-		struct apply_result res;
-		size_t m = 0, approved = 0;
-		char *journal = fs_join(run->r.loom_dir, "undo");
+static void on_event(void *ctx, struct task *t, enum task_event what, int step, const cJSON *data,
+                     const char *msg)
+{
+	struct run *run = ctx;
+	const cJSON *f;
+	cJSON *ev;
+	int k = 0;
 
-		for (i = 0; i < n; i++) {
-			size_t h;
-			int any = 0;
-			for (h = 0; h < v[i].diff.nhunks; h++)
-				any |= v[i].approved[h];
-			if (!any)
-				continue;
-			buf_init(&outs[m], 0);
-			if (diff_apply_hunks(v[i].old.ptr, v[i].old.len, v[i].diff.hunks,
-			                     v[i].diff.nhunks, v[i].approved, &outs[m], &e) < 0) {
-				report_error(run, step, e.msg);
-				break;
-			} else {
-				af[m].new_text = outs[m].ptr;
-				af[m].new_len = outs[m].len;
+	switch (what) {
+	case TASK_PLAN:
+		ev = event_new("plan", 0);
+		cJSON_AddItemReferenceToObject(ev, "steps",
+		                               cJSON_GetObjectItemCaseSensitive(data, "steps"));
+		event(run, ev);
+		if (!run->json) {
+			printf("plan:\n");
+			cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(data, "steps"))
+			        printf("  %d. %s\n", ++k,
+			               cJSON_GetObjectItemCaseSensitive(f, "goal")->valuestring);
+		}
+		break;
+	case TASK_STEP: break;
+	case TASK_LEDGER:
+		ev = event_new("ledger", step);
+		cJSON_AddStringToObject(
+		        ev, "query_id",
+		        cJSON_GetObjectItemCaseSensitive(data, "query_id")->valuestring);
+		{
+			cJSON *fs = cJSON_AddArrayToObject(ev, "files");
+			cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(data, "files"))
+			{
+				cJSON *o = cJSON_CreateObject();
+				const cJSON *path = cJSON_GetObjectItemCaseSensitive(f, "path");
+				const cJSON *score = cJSON_GetObjectItemCaseSensitive(f, "score");
+				cJSON_AddStringToObject(
+				        o, "path", cJSON_IsString(path) ? path->valuestring : "");
+				cJSON_AddNumberToObject(
+				        o, "score", cJSON_IsNumber(score) ? score->valuedouble : 0);
+				cJSON_AddBoolToObject(o, "packed",
+				                      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+				                              f, "packed")));
+				cJSON_AddItemToArray(fs, o);
 			}
-			af[m].path = v[i].path;
-			af[m].old_text = v[i].existed ? v[i].old.ptr : NULL;
-			af[m].old_len = v[i].old.len;
-			m++;
-			approved++;
 		}
-		ao.message = goal;
-		ao.git = run->r.git;
-		ao.commit = run->commit;
-		if (!approved) {
-			if (!run->json)
-				printf("  nothing approved\n");
-			rc = 1;
-		} else if (i == n && apply_set(run->r.root, journal, af, m, &ao, &res, &e) == 0) {
-			cJSON *ap = event_new("applied", step), *paths = cJSON_CreateArray();
-			for (i = 0; i < m; i++)
-				cJSON_AddItemToArray(paths, cJSON_CreateString(af[i].path));
-			cJSON_AddItemToObject(ap, "files", paths);
-			cJSON_AddNumberToObject(ap, "undo", (double)res.id);
-			if (res.commit[0])
-				cJSON_AddStringToObject(ap, "commit", res.commit);
-			if (res.warning[0])
-				cJSON_AddStringToObject(ap, "warning", res.warning);
-			if (!run->json)
-				printf("  applied %zu file%s (undo set %lu%s%s)\n", m,
-				       m == 1 ? "" : "s", res.id, res.commit[0] ? ", commit " : "",
-				       res.commit[0] ? res.commit : "");
-			event(run, ap);
-			run->applied_steps++;
-			rc = 1;
-		} else if (i == n) {
-			report_error(run, step, e.msg);
+		if (!run->json) {
+			const cJSON *used = cJSON_GetObjectItemCaseSensitive(data, "tokens_used");
+			printf("\nstep %d: %s\n  context: query %s, %d tokens\n", step,
+			       cJSON_GetObjectItemCaseSensitive(
+			               cJSON_GetArrayItem(
+			                       cJSON_GetObjectItemCaseSensitive(t->plan, "steps"),
+			                       step - 1),
+			               "goal")
+			               ->valuestring,
+			       cJSON_GetObjectItemCaseSensitive(data, "query_id")->valuestring,
+			       cJSON_IsNumber(used) ? used->valueint : 0);
 		}
-		for (i = 0; i < m; i++)
-			buf_release(&outs[i]);
-		free(outs);
-		free(af);
-		free(journal);
+		event(run, ev);
+		break;
+	case TASK_NOTE:
+		if (!run->json)
+			printf("  %s\n", msg);
+		break;
+	case TASK_PROPOSAL: review(run, t, step); break;
+	case TASK_APPLIED:
+		ev = cJSON_Duplicate(data, 1);
+		{
+			cJSON *ap = event_new("applied", step);
+			cJSON *it = ev->child;
+			while (it) {
+				cJSON *next = it->next;
+				cJSON_AddItemToObject(ap, it->string,
+				                      cJSON_DetachItemViaPointer(ev, it));
+				it = next;
+			}
+			cJSON_Delete(ev);
+			ev = ap;
+		}
+		if (!run->json) {
+			const cJSON *files = cJSON_GetObjectItemCaseSensitive(data, "files");
+			const cJSON *commit = cJSON_GetObjectItemCaseSensitive(data, "commit");
+			int n = cJSON_GetArraySize(files);
+			printf("  applied %d file%s (undo set %.0f%s%s)\n", n, n == 1 ? "" : "s",
+			       cJSON_GetObjectItemCaseSensitive(data, "undo")->valuedouble,
+			       cJSON_IsString(commit) ? ", commit " : "",
+			       cJSON_IsString(commit) ? commit->valuestring : "");
+		}
+		event(run, ev);
+		break;
+	case TASK_ERROR: report_error(run, step, msg); break;
+	case TASK_DONE: break;
 	}
-out:
-	for (i = 0; i < n; i++)
-		prop_release(&v[i]);
-	free(v);
-	free(reply);
-	free(prev);
-	free(feedback);
-	free(tags);
-	context_map_release(&map);
-	return rc;
 }
 
 static const char run_usage[] =
@@ -616,12 +291,15 @@ int cli_run(int argc, char **argv)
 	struct sigaction sa;
 	const char **tags = NULL, *dir = ".";
 	size_t ntags = 0, tcap = 0, i;
-	cJSON *plan = NULL;
 	char *summary = NULL;
-	int c, rc = LOOM_EXIT_FAIL, step;
+	int c, rc = LOOM_EXIT_FAIL, started = 0;
 	uint64_t t;
+	struct task_env env;
+	struct task tk;
 
 	memset(&run, 0, sizeof(run));
+	memset(&env, 0, sizeof(env));
+	memset(&tk, 0, sizeof(tk));
 	run.rootfd = -1;
 	run.r = (struct repo)REPO_INIT;
 	run.d = (struct db)DB_INIT;
@@ -713,11 +391,6 @@ int cli_run(int argc, char **argv)
 		report_error(&run, 0, e.msg);
 		goto out;
 	}
-	run.io.max_tokens = (int)config_long(&run.conf, CONF_MAX_TOKENS);
-	run.io.temperature = config_double(&run.conf, CONF_TEMPERATURE);
-	run.io.seed = config_long(&run.conf, CONF_SEED);
-	run.io.retries = 2;
-	run.io.cancel = &cancelled;
 
 	summary = summary_text(&run.r, &run.d);
 	t = fs_now_ns();
@@ -727,79 +400,52 @@ int cli_run(int argc, char **argv)
 	}
 	run.start_ns = fs_now_ns() - t;
 	run.ws.cancel = &cancelled;
-	t = fs_now_ns();
-	{
-		cJSON *p = cJSON_CreateObject(), *res = NULL;
-		const char *fail = NULL;
-		cJSON_AddStringToObject(p, "request", task.ptr);
-		cJSON_AddStringToObject(p, "summary", summary);
-		if (workers_call(&run.ws, WORKER_ARCHITECT, "plan", p, &res, &fail, &e) < 0) {
-			cJSON_Delete(p);
+	env.r = &run.r;
+	env.m = &run.m;
+	env.conf = &run.conf;
+	env.ws = &run.ws;
+	env.rootfd = run.rootfd;
+	env.max_tokens = (int)config_long(&run.conf, CONF_MAX_TOKENS);
+	env.commit = run.commit;
+	env.tags = tags;
+	env.ntags = ntags;
+	if (task_start(&tk, &env, task.ptr, summary, on_event, &run, &e) < 0) {
+		report_error(&run, 0, e.msg);
+		goto out;
+	}
+	started = 1;
+	while (task_running(&tk)) {
+		if (workers_pump(&run.ws, &e) < 0) {
 			report_error(&run, 0, e.msg);
-			rc = fail && !strcmp(fail, "cancelled") ? LOOM_EXIT_INTERRUPT
-			                                        : LOOM_EXIT_FAIL;
 			goto out;
 		}
-		cJSON_Delete(p);
-		plan = cJSON_DetachItemFromObjectCaseSensitive(res, "plan");
-		cJSON_Delete(res);
-		if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(plan, "steps"))) {
-			report_error(&run, 0, "the architect sent a malformed plan");
+		task_pump(&tk);
+		if (task_running(&tk) && workers_wait(&run.ws, 200, &e) < 0) {
+			report_error(&run, 0, e.msg);
 			goto out;
 		}
 	}
-	run.plan_ns = fs_now_ns() - t;
-	run.plan_model_us = run.ws.model_us;
-	{
-		cJSON *ev = event_new("plan", 0);
-		cJSON_AddItemReferenceToObject(ev, "steps",
-		                               cJSON_GetObjectItemCaseSensitive(plan, "steps"));
-		event(&run, ev);
-	}
-	run.steps = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(plan, "steps"));
-	if (!run.json) {
-		const cJSON *s;
-		int k = 0;
-		printf("plan:\n");
-		cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(plan, "steps"))
-		        printf("  %d. %s\n", ++k,
-		               cJSON_GetObjectItemCaseSensitive(s, "goal")->valuestring);
-	}
-	t = fs_now_ns();
-	for (step = 1; step <= run.steps && !cancelled; step++) {
-		const cJSON *s = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(plan, "steps"),
-		                                    step - 1);
-		int r = run_step(&run, step,
-		                 cJSON_GetObjectItemCaseSensitive(s, "goal")->valuestring,
-		                 cJSON_GetObjectItemCaseSensitive(s, "files"), tags, ntags);
-		if (r < 0)
-			break;
-		if (r == 0)
-			run.failed++;
-	}
-	run.steps_ns = fs_now_ns() - t;
-	run.steps_model_us = run.ws.model_us - run.plan_model_us;
 	/* the workers are done: stopping them now tells how much memory they took */
 	workers_stop(&run.ws);
 	{
 		cJSON *ev = event_new("summary", 0), *tm, *mem;
 		uint64_t total = fs_now_ns() - run.t0;
-		double model = (double)(run.plan_model_us + run.steps_model_us) / 1000;
+		double model = (double)(tk.plan_model_us + tk.steps_model_us) / 1000;
 		long core_kb = proc_peak_rss_kib(0), worker_kb = 0;
 
-		cJSON_AddNumberToObject(ev, "steps", run.steps);
-		cJSON_AddNumberToObject(ev, "proposed", run.proposed);
-		cJSON_AddNumberToObject(ev, "applied", run.applied_steps);
-		cJSON_AddNumberToObject(ev, "failed", run.failed);
+		cJSON_AddNumberToObject(ev, "steps", tk.steps);
+		cJSON_AddNumberToObject(ev, "proposed", tk.proposed);
+		cJSON_AddNumberToObject(ev, "applied", tk.applied);
+		cJSON_AddNumberToObject(ev, "failed", tk.failed);
 		tm = cJSON_AddObjectToObject(ev, "timing");
 		cJSON_AddNumberToObject(tm, "total_ms", ms(total));
 		cJSON_AddNumberToObject(tm, "model_ms", model);
 		cJSON_AddNumberToObject(tm, "index_ms", ms(run.index_ns));
 		cJSON_AddNumberToObject(tm, "start_ms", ms(run.start_ns));
-		cJSON_AddNumberToObject(tm, "plan_ms", ms(run.plan_ns));
-		cJSON_AddNumberToObject(tm, "plan_model_ms", (double)run.plan_model_us / 1000);
-		cJSON_AddNumberToObject(tm, "steps_ms", ms(run.steps_ns));
-		cJSON_AddNumberToObject(tm, "steps_model_ms", (double)run.steps_model_us / 1000);
+		cJSON_AddNumberToObject(tm, "plan_ms", ms(tk.plan_ns));
+		cJSON_AddNumberToObject(tm, "plan_model_ms", (double)tk.plan_model_us / 1000);
+		cJSON_AddNumberToObject(tm, "steps_ms", ms(tk.steps_ns));
+		cJSON_AddNumberToObject(tm, "steps_model_ms", (double)tk.steps_model_us / 1000);
 		/* peak resident memory, KiB: this process, and each worker (its largest run) */
 		mem = cJSON_AddObjectToObject(ev, "memory_kb");
 		cJSON_AddNumberToObject(mem, "core", (double)core_kb);
@@ -810,9 +456,8 @@ int cli_run(int argc, char **argv)
 			worker_kb = kb > worker_kb ? kb : worker_kb;
 		}
 		if (!run.json) {
-			printf("\n%d step%s: %d proposed, %d applied, %d failed\n", run.steps,
-			       run.steps == 1 ? "" : "s", run.proposed, run.applied_steps,
-			       run.failed);
+			printf("\n%d step%s: %d proposed, %d applied, %d failed\n", tk.steps,
+			       tk.steps == 1 ? "" : "s", tk.proposed, tk.applied, tk.failed);
 			printf("time: %.1f s, of which the model %.1f s and Loom %.0f ms; "
 			       "memory: %.1f MiB, workers up to %.1f MiB\n",
 			       ms(total) / 1000, model / 1000, ms(total) - model,
@@ -820,17 +465,18 @@ int cli_run(int argc, char **argv)
 		}
 		event(&run, ev);
 	}
-	rc = cancelled           ? LOOM_EXIT_INTERRUPT
-	     : run.failed        ? RUN_EXIT_PARTIAL
-	     : step <= run.steps ? LOOM_EXIT_FAIL
-	                         : LOOM_EXIT_OK;
+	rc = cancelled || tk.cancelled ? LOOM_EXIT_INTERRUPT
+	     : tk.stopped              ? LOOM_EXIT_FAIL
+	     : tk.failed               ? RUN_EXIT_PARTIAL
+	                               : LOOM_EXIT_OK;
 	goto out;
 usage:
 	fputs(run_usage, stderr);
 	rc = LOOM_EXIT_USAGE;
 out:
 	workers_stop(&run.ws);
-	cJSON_Delete(plan);
+	if (started)
+		task_release(&tk);
 	free(summary);
 	if (run.tty)
 		fclose(run.tty);
