@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <git2.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -996,8 +997,11 @@ static int one_refresh(struct repo *r, struct db *d, const struct index_opts *o,
 			batch = 0;
 			t_batch = now;
 		}
-		if (o->progress && now - t_prog > 100000000ull) {
-			progress(i + 1, nwork, 0);
+		if ((o->progress || o->on_progress) && now - t_prog > 100000000ull) {
+			if (o->progress)
+				progress(i + 1, nwork, 0);
+			if (o->on_progress)
+				o->on_progress(o->progress_ctx, i + 1, nwork);
 			t_prog = now;
 		}
 		if (index_interrupt) {
@@ -1090,22 +1094,56 @@ int index_refresh(struct repo *r, struct db *d, const struct index_opts *o, stru
 	return rc;
 }
 
-/* What the child of index_refresh_apart sends back. */
-struct apart_reply {
-	int rc;
+/*
+ * What the child of index_refresh_begin sends: progress messages, then one
+ * final message. All are the same fixed-size struct, so a read never has to
+ * reassemble more than one.
+ */
+struct job_msg {
+	int final;
+	size_t done, total; /* progress */
+	int rc;             /* final: index_refresh's */
 	struct index_stats st;
 	struct error e;
 };
 
-int index_refresh_apart(struct repo *r, const struct index_opts *o, struct index_stats *st,
+static int write_msg(int fd, const struct job_msg *m)
+{
+	const char *p = (const char *)m;
+	size_t off = 0;
+
+	while (off < sizeof(*m)) {
+		ssize_t w = write(fd, p + off, sizeof(*m) - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+static int job_fd = -1; /* in the child: where progress goes */
+
+static void job_progress(void *ctx, size_t done, size_t total)
+{
+	struct job_msg m;
+
+	(void)ctx;
+	memset(&m, 0, sizeof(m));
+	m.done = done;
+	m.total = total;
+	write_msg(job_fd, &m);
+}
+
+int index_refresh_begin(struct repo *r, const struct index_opts *o, struct index_job *job,
                         struct error *e)
 {
-	struct apart_reply rep;
-	size_t got = 0;
-	int fd[2], status, sent = 0;
+	int fd[2];
 	pid_t pid;
 
-	memset(st, 0, sizeof(*st));
+	memset(job, 0, sizeof(*job));
+	job->fd = -1;
 	if (pipe2(fd, O_CLOEXEC) < 0)
 		return error_errno(e, "cannot refresh the index");
 	pid = fork();
@@ -1116,51 +1154,114 @@ int index_refresh_apart(struct repo *r, const struct index_opts *o, struct index
 	}
 	if (pid == 0) {
 		struct db d = DB_INIT;
-		const char *p = (const char *)&rep;
-		size_t n = sizeof(rep), off = 0;
+		struct index_opts co = *o;
+		struct job_msg m;
 
 		close(fd[0]);
-		memset(&rep, 0, sizeof(rep));
-		rep.rc = db_open(r, &d, &rep.e) < 0 ? -1 : index_refresh(r, &d, o, &rep.st, &rep.e);
+		job_fd = fd[1];
+		co.progress = 0;
+		co.on_progress = job_progress;
+		memset(&m, 0, sizeof(m));
+		m.final = 1;
+		m.rc = db_open(r, &d, &m.e) < 0 ? -1 : index_refresh(r, &d, &co, &m.st, &m.e);
 		db_close(&d);
-		while (off < n) {
-			ssize_t w = write(fd[1], p + off, n - off);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				_exit(1);
-			off += (size_t)w;
-		}
-		_exit(0); /* nothing of the parent's (atexit handlers, stdio buffers) runs here */
+		/* nothing of the parent's (atexit handlers, stdio buffers) runs here */
+		_exit(write_msg(fd[1], &m) < 0 ? 1 : 0);
 	}
 	close(fd[1]);
-	while (got < sizeof(rep)) {
-		ssize_t n = read(fd[0], (char *)&rep + got, sizeof(rep) - got);
+	job->pid = pid;
+	job->fd = fd[0];
+	return 0;
+}
+
+/* Reads one message; 1 when one came, 0 at end of file, -1 on a read error. */
+static int read_msg(struct index_job *job, struct job_msg *m, int block)
+{
+	size_t got = 0;
+
+	while (got < sizeof(*m)) {
+		ssize_t n = read(job->fd, (char *)m + got, sizeof(*m) - got);
 		if (n < 0 && errno == EINTR) {
-			if (index_interrupt && !sent) {
-				kill(pid,
-				     SIGINT); /* it stops at a file boundary and still answers */
-				sent = 1;
+			if (index_interrupt && !job->interrupted) {
+				kill(job->pid,
+				     SIGINT); /* it stops at a file boundary, and answers */
+				job->interrupted = 1;
 			}
 			continue;
 		}
+		if (n < 0 && errno == EAGAIN && !block && got == 0)
+			return 2;
+		if (n < 0 && errno == EAGAIN) {
+			/* the rest of a message is on its way (pipe writes this small are atomic) */
+			struct pollfd p = { job->fd, POLLIN, 0 };
+			poll(&p, 1, 100);
+			continue;
+		}
 		if (n <= 0)
-			break;
+			return n == 0 ? 0 : -1;
 		got += (size_t)n;
 	}
-	close(fd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	return 1;
+}
+
+int index_refresh_poll(struct index_job *job, int block, struct index_stats *st, struct error *e)
+{
+	struct job_msg m;
+	int status, rc;
+
+	if (job->fd < 0)
+		return error_set(e, "no index refresh is running");
+	fcntl(job->fd, F_SETFL,
+	      block ? fcntl(job->fd, F_GETFL) & ~O_NONBLOCK : fcntl(job->fd, F_GETFL) | O_NONBLOCK);
+	for (;;) {
+		rc = read_msg(job, &m, block);
+		if (rc == 2)
+			return 0; /* nothing more for now */
+		if (rc != 1 || m.final)
+			break;
+		job->done = m.done;
+		job->total = m.total;
+	}
+	close(job->fd);
+	job->fd = -1;
+	while (waitpid(job->pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (got < sizeof(rep)) {
+	job->pid = 0;
+	if (rc != 1) {
 		if (WIFSIGNALED(status))
 			return error_set(e, "the index refresh was killed by signal %d",
 			                 WTERMSIG(status));
 		return error_set(e, "the index refresh stopped without a result");
 	}
-	*st = rep.st;
-	if (rep.rc < 0)
-		*e = rep.e;
-	return rep.rc < 0 ? -1 : 0;
+	*st = m.st;
+	if (m.rc < 0) {
+		*e = m.e;
+		return -1;
+	}
+	return 1;
+}
+
+void index_refresh_abort(struct index_job *job)
+{
+	if (job->fd < 0)
+		return;
+	kill(job->pid, SIGINT);
+	close(job->fd);
+	job->fd = -1;
+	while (waitpid(job->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	job->pid = 0;
+}
+
+int index_refresh_apart(struct repo *r, const struct index_opts *o, struct index_stats *st,
+                        struct error *e)
+{
+	struct index_job job;
+
+	memset(st, 0, sizeof(*st));
+	if (index_refresh_begin(r, o, &job, e) < 0)
+		return -1;
+	return index_refresh_poll(&job, 1, st, e) < 0 ? -1 : 0;
 }
 
 int index_verify(struct repo *r, struct db *d, struct error *e)

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "context/db.h"
 #include "context/lang.h"
@@ -18,10 +19,13 @@ struct index_opts {
 	size_t max_file_size; /* larger files are recorded but not read; 0 = as last time */
 	int progress;         /* draw "files done / total" on stderr */
 	int history;          /* commits of history read for the recency rule */
+	/* called (at most every 100 ms) with the files done of those to read, or NULL */
+	void (*on_progress)(void *ctx, size_t done, size_t total);
+	void *progress_ctx;
 };
 #define INDEX_OPTS_INIT                                                                            \
 	{                                                                                          \
-		0, 0, INDEX_HISTORY_DEFAULT                                                        \
+		0, 0, INDEX_HISTORY_DEFAULT, NULL, NULL                                            \
 	}
 
 struct index_stats {
@@ -59,6 +63,29 @@ int index_refresh(struct repo *r, struct db *d, const struct index_opts *o, stru
  */
 int index_refresh_apart(struct repo *r, const struct index_opts *o, struct index_stats *st,
                         struct error *e);
+
+/* A refresh running in a child process, for a caller with an event loop. */
+struct index_job {
+	pid_t pid;
+	int fd;             /* readable when the child has news: poll it, then index_refresh_poll */
+	size_t done, total; /* its progress: files read of those to read */
+	int interrupted;    /* index_interrupt was passed on */
+};
+
+/*
+ * Starts index_refresh_apart's child and returns at once. -1 with e set when
+ * it cannot be started.
+ */
+int index_refresh_begin(struct repo *r, const struct index_opts *o, struct index_job *job,
+                        struct error *e);
+/*
+ * Takes in what the child sent: progress (job->done, job->total), or its end.
+ * Returns 0 while it runs (block 0 only), 1 when it ended well (*st filled),
+ * -1 with e set when it failed. After 1 or -1 the job is over.
+ */
+int index_refresh_poll(struct index_job *job, int block, struct index_stats *st, struct error *e);
+/* Stops a running refresh (it leaves the index consistent) and waits for the child. */
+void index_refresh_abort(struct index_job *job);
 
 /*
  * Checks the index against itself and the work tree: SQLite's quick_check, the
