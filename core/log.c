@@ -10,11 +10,27 @@
 #include <stdio.h>
 #include <unistd.h>
 
+static void (*sink_fn)(void *ctx, enum log_level level, const char *msg);
+static void *sink_ctx;
+
+void log_set_sink(void (*sink)(void *ctx, enum log_level level, const char *msg), void *ctx)
+{
+	sink_fn = sink;
+	sink_ctx = ctx;
+}
+
 static void log_line(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[1024];
-	int n = snprintf(line, sizeof(line), "loom: %s", prefix);
+	int n;
 
+	if (sink_fn) {
+		vsnprintf(line, sizeof(line), fmt, ap);
+		sink_fn(sink_ctx, *prefix == 'e' ? LOG_ERROR : *prefix == 'w' ? LOG_WARN : LOG_NOTE,
+		        line);
+		return;
+	}
+	n = snprintf(line, sizeof(line), "loom: %s", prefix);
 	if (n < 0)
 		return;
 	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
