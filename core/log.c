@@ -26,7 +26,10 @@ static void log_line(const char *prefix, const char *fmt, va_list ap)
 
 	if (sink_fn) {
 		vsnprintf(line, sizeof(line), fmt, ap);
-		sink_fn(sink_ctx, *prefix == 'e' ? LOG_ERROR : *prefix == 'w' ? LOG_WARN : LOG_NOTE,
+		sink_fn(sink_ctx,
+		        *prefix == 'e'   ? LOG_ERROR
+		        : *prefix == 'w' ? LOG_WARN
+		                         : LOG_NOTE,
 		        line);
 		return;
 	}
