@@ -44,6 +44,9 @@ static const struct {
 	[CONF_STALL_TIMEOUT] = { "stall_timeout", "LOOM_STALL_TIMEOUT", "75", V_NUM, 0.1, 86400 },
 	[CONF_RETRIES] = { "retries", "LOOM_RETRIES", "3", V_INT, 0, 20 },
 	[CONF_EDIT_FORMAT] = { "edit_format", "LOOM_EDIT_FORMAT", "auto", V_EDIT, 0, 0 },
+	[CONF_CHECK] = { "check", "LOOM_CHECK", "", V_TEXT, 0, 0 },
+	[CONF_THEME] = { "theme", "LOOM_THEME", "dark", V_TEXT, 0, 0 },
+	[CONF_KEYS] = { "keys", "LOOM_KEYS", "", V_TEXT, 0, 0 },
 };
 
 static const char *const api_names[] = { "auto", "llamacpp", "ollama", "openai" };

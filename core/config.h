@@ -17,6 +17,9 @@ enum config_key {
 	CONF_STALL_TIMEOUT,   /* seconds without a byte before a stream is declared dead */
 	CONF_RETRIES,         /* retries on 429 and 503 */
 	CONF_EDIT_FORMAT,     /* the Coder's edit format: auto, search-replace, whole */
+	CONF_CHECK,           /* the command that checks a change (/test), e.g. "make test" */
+	CONF_THEME,           /* the terminal interface's theme: a name or a file's path */
+	CONF_KEYS,            /* key bindings: "ACTION=KEY ..." (README, Keys) */
 	CONF__COUNT
 };
 
