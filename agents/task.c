@@ -618,3 +618,149 @@ void task_release(struct task *t)
 	cJSON_Delete(t->plan);
 	t->plan = NULL;
 }
+
+char *task_hunk_text(const struct task *t, size_t i, size_t h)
+{
+	const struct task_file *f = task_file(t, i);
+	const struct diff_hunk *hk;
+	struct buf b = BUF_INIT;
+	size_t k;
+
+	if (!f || h >= f->diff.nhunks)
+		return NULL;
+	hk = &f->diff.hunks[h];
+	buf_addf(&b,
+	         "# %s, %s\n"
+	         "# Edit the hunk as you want it applied, then save and quit.\n"
+	         "# '-' lines are removed, '+' lines added, ' ' lines kept.\n"
+	         "# To keep a line the proposal removes, turn its '-' into ' '.\n"
+	         "# To leave out an added line, delete it. Add '+' lines freely.\n"
+	         "# Do not change ' ' and '-' lines otherwise: they must match the file.\n"
+	         "# Lines starting with '#' are ignored; an empty file keeps the hunk as it was.\n",
+	         f->path, hk->header);
+	for (k = 0; k < hk->nlines; k++) {
+		const struct diff_line *l = &hk->lines[k];
+		buf_addch(&b, l->origin);
+		buf_add(&b, l->text, l->len);
+		if (!l->len || l->text[l->len - 1] != '\n')
+			buf_adds(&b, "\n\\ No newline at end of file\n");
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* The edited lines of a hunk: each with its origin, text pointing into the edited text. */
+static int parse_hunk_edit(char *text, size_t n, struct diff_hunk *out, struct error *e)
+{
+	size_t pos = 0, cap = 0, lineno = 0;
+
+	memset(out, 0, sizeof(*out));
+	while (pos < n) {
+		char *nl = memchr(text + pos, '\n', n - pos);
+		size_t end = nl ? (size_t)(nl - text) + 1 : n;
+		char c = text[pos];
+		lineno++;
+		if (c == '#') {
+			pos = end;
+			continue;
+		}
+		if (c == '\\') {
+			/* "\ No newline at end of file": the line before has no '\n' */
+			if (out->nlines && out->lines[out->nlines - 1].len &&
+			    out->lines[out->nlines - 1].text[out->lines[out->nlines - 1].len - 1] ==
+			            '\n')
+				out->lines[out->nlines - 1].len--;
+			pos = end;
+			continue;
+		}
+		if (c != ' ' && c != '+' && c != '-' && c != '\n') {
+			free(out->lines);
+			out->lines = NULL;
+			return error_set(e, "line %zu starts with '%c', not ' ', '+', '-' or '#'",
+			                 lineno, c);
+		}
+		XGROW(out->lines, cap, out->nlines + 1);
+		/* an empty line is an empty context line, as editors strip trailing blanks */
+		out->lines[out->nlines].origin = c == '\n' ? ' ' : c;
+		out->lines[out->nlines].text = c == '\n' ? text + pos : text + pos + 1;
+		out->lines[out->nlines].len = c == '\n' ? end - pos : end - pos - 1;
+		if (c != '+')
+			out->old_lines++;
+		if (c != '-')
+			out->new_lines++;
+		out->nlines++;
+		pos = end;
+	}
+	return 0;
+}
+
+int task_edit_hunk(struct task *t, size_t i, size_t h, const char *text, size_t n,
+                   const unsigned char *dec, unsigned char **dec_out, struct error *e)
+{
+	struct task_file *f = (struct task_file *)task_file(t, i);
+	struct diff_hunk edited, *hunks;
+	struct diff nd = DIFF_INIT;
+	struct buf out = BUF_INIT;
+	char *copy;
+	size_t k, j;
+	int lo, hi, rc = -1;
+
+	*dec_out = NULL;
+	if (!f || h >= f->diff.nhunks)
+		return error_set(e, "no such hunk");
+	copy = xstrndup(text, n);
+	if (parse_hunk_edit(copy, n, &edited, e) < 0)
+		goto out;
+	if (!edited.nlines) {
+		error_set(e, "the edited hunk is empty; the hunk is unchanged");
+		goto out;
+	}
+	hunks = xcalloc(f->diff.nhunks, sizeof(*hunks));
+	memcpy(hunks, f->diff.hunks, f->diff.nhunks * sizeof(*hunks));
+	edited.old_start = hunks[h].old_start;
+	edited.new_start = hunks[h].new_start;
+	hunks[h] = edited;
+	if (edited.old_lines != f->diff.hunks[h].old_lines ||
+	    diff_apply_hunks(f->old.ptr, f->old.len, hunks, f->diff.nhunks, NULL, &out, e) < 0) {
+		error_set(e,
+		          "the edited hunk's ' ' and '-' lines no longer match the file; the hunk "
+		          "is unchanged");
+		free(hunks);
+		goto out;
+	}
+	free(hunks);
+	if (diff_make(f->path, f->existed ? f->old.ptr : NULL, f->old.len, out.ptr ? out.ptr : "",
+	              out.len, &nd, e) < 0)
+		goto out;
+	/* decisions carry over to the hunks the edit did not touch */
+	lo = f->diff.hunks[h].old_start;
+	hi = lo + f->diff.hunks[h].old_lines;
+	*dec_out = xcalloc(nd.nhunks + 1, 1);
+	for (k = 0; k < nd.nhunks; k++) {
+		const struct diff_hunk *x = &nd.hunks[k];
+		int xlo = x->old_start, xhi = x->old_start + x->old_lines;
+		if (xlo <= hi && xhi >= lo) {
+			(*dec_out)[k] = 1;
+			continue;
+		}
+		for (j = 0; j < f->diff.nhunks; j++)
+			if (f->diff.hunks[j].old_start == x->old_start &&
+			    f->diff.hunks[j].old_lines == x->old_lines &&
+			    !strcmp(f->diff.hunks[j].header, x->header))
+				(*dec_out)[k] = dec ? dec[j] : 0;
+	}
+	diff_release(&f->diff);
+	f->diff = nd;
+	nd = (struct diff)DIFF_INIT;
+	buf_release(&f->new);
+	f->new = out;
+	out = (struct buf)BUF_INIT;
+	free(f->approved);
+	f->approved = xcalloc(f->diff.nhunks + 1, 1);
+	rc = 0;
+out:
+	free(edited.lines);
+	free(copy);
+	buf_release(&out);
+	diff_release(&nd);
+	return rc;
+}

@@ -118,6 +118,25 @@ void task_apply(struct task *t);
 /* Ends the review without applying anything; the step counts as proposed, not failed. */
 void task_skip(struct task *t);
 
+/*
+ * Hunk h of file i as text to edit, the way `git add -p` offers it: a comment
+ * header, then the hunk's lines with their ' ', '-', '+' origins. Caller frees;
+ * NULL when there is no such hunk.
+ */
+char *task_hunk_text(const struct task *t, size_t i, size_t h);
+/*
+ * Replaces hunk h of file i with its edited text (as task_hunk_text wrote it,
+ * changed by the user): the file's proposed text becomes the old text with
+ * every hunk applied and this one as edited, and the file is diffed again, so
+ * its hunks may change. dec holds the file's decisions per old hunk (any
+ * values, or NULL); *dec_out gets them per new hunk (caller frees): the hunks
+ * the edit touched are 1 (approved), the others keep theirs. -1 with e set,
+ * and nothing changed, when the ' ' and '-' lines no longer match the file or
+ * a line has no valid origin.
+ */
+int task_edit_hunk(struct task *t, size_t i, size_t h, const char *text, size_t n,
+                   const unsigned char *dec, unsigned char **dec_out, struct error *e);
+
 /* The proposal as JSON: {"files": [{"path", "created", "deleted", "diff", "hunks"}]}. */
 cJSON *task_proposal_json(const struct task *t);
 
