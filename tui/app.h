@@ -23,7 +23,8 @@ int tui_main(int argc, char **argv);
 /*
  * Runs a session on the terminal until the user quits. Returns an exit status
  * (core/exitcode.h): 0 after a quit, 1 when the terminal or the repository
- * cannot be used (said in one line on stderr, after the terminal is restored).
+ * cannot be used (said in one line on stderr, after the terminal is restored),
+ * 130 after SIGTERM, SIGHUP or SIGINT.
  */
 int tui_run(const struct tui_opts *o);
 

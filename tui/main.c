@@ -10,6 +10,7 @@
 
 #include "agents/cli.h"
 #include "context/cli.h"
+#include "tui/app.h"
 #include "core/exitcode.h"
 #include "core/fs.h"
 
@@ -77,12 +78,12 @@ int main(int argc, char **argv)
 		return cmd_version(argc - 1, argv + 1);
 	if (argc < 2 || argv[1][0] == '-' || argv[1][0] == '/' || argv[1][0] == '.' ||
 	    strchr(argv[1], '/'))
-		return cli_open(argc - 1, argv + 1);
+		return tui_main(argc, argv);
 	for (i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
 	if (fs_is_dir(argv[1]))
-		return cli_open(argc - 1, argv + 1);
+		return tui_main(argc, argv);
 	fprintf(stderr, "loom: unknown command '%s' (see 'loom --help')\n", argv[1]);
 	return LOOM_EXIT_USAGE;
 }
