@@ -110,7 +110,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("repo")
     ap.add_argument("--loom", default=os.path.join(HERE, "..", "build", "loom"))
-    ap.add_argument("--fakesrv", default=os.path.join(HERE, "..", "build", "tests", "loom-fakesrv"))
+    ap.add_argument("--fakesrv", default=os.path.join(HERE, "..", "build", "loom-fakesrv"))
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--json", dest="json_out")

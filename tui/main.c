@@ -13,6 +13,7 @@
 #include "tui/app.h"
 #include "core/exitcode.h"
 #include "core/fs.h"
+#include "tui/demo.h"
 
 struct command {
 	const char *name;
@@ -32,6 +33,7 @@ static const struct command commands[] = {
 	{ "doctor", cli_doctor, "check the model server and say what to fix" },
 	{ "run", cli_run, "plan, propose and apply a change without the terminal interface" },
 	{ "undo", cli_undo, "restore the files of the last applied change set" },
+	{ "demo", demo_main, "try Loom in a minute on a sample repository, with a scripted model" },
 	{ "help", cmd_help, "show this help" },
 	{ "version", cmd_version, "show the version" },
 };
