@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -112,6 +113,7 @@ struct app {
 	/* LOOM_TUI_STATS: frame and latency figures, written to the log at exit */
 	int stats;
 	uint64_t first_frame_ns, key_ns;
+	long index_rss_kib;
 	uint64_t *frame_ns, *lat_ns;
 	size_t nframe, cframe, nlat, clat;
 };
@@ -395,6 +397,12 @@ static void index_check(struct app *a)
 		return;
 	}
 	a->indexing = 0;
+	{
+		/* the refresh's child is reaped now, before any other child ends */
+		struct rusage ru;
+		if (getrusage(RUSAGE_CHILDREN, &ru) == 0)
+			a->index_rss_kib = ru.ru_maxrss;
+	}
 	if (rc < 0) {
 		fail(a, "index: %s", e.msg);
 		snprintf(a->u.index_state, sizeof(a->u.index_state), "index failed");
@@ -1845,9 +1853,10 @@ static void teardown(struct app *a)
 		stat_print("frame", a->frame_ns, a->nframe);
 		stat_print("key_to_screen", a->lat_ns, a->nlat);
 		fprintf(stderr,
-		        "loom: stats: peak_rss_kib core=%ld architect=%ld explorer=%ld coder=%ld\n",
+		        "loom: stats: peak_rss_kib core=%ld architect=%ld explorer=%ld coder=%ld "
+		        "index=%ld\n",
 		        proc_peak_rss_kib(0), a->ws.w[0].maxrss_kb, a->ws.w[1].maxrss_kb,
-		        a->ws.w[2].maxrss_kb);
+		        a->ws.w[2].maxrss_kb, a->index_rss_kib);
 	}
 	restore_stderr(a);
 	if (a->have_db)

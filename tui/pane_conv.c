@@ -115,6 +115,7 @@ void view_conv(struct ui *u, struct rect r, int focused)
 	          "Conversation", 12);
 	r.y++;
 	r.h--;
+	r.w--; /* a column apart from the border */
 	h = r.h;
 	if (h <= 0 || r.w < 4)
 		return;

@@ -77,13 +77,29 @@ struct ui_entry *ui_add(struct ui *u, enum ui_entry_kind kind, int step, const c
 	return e;
 }
 
+/* The entry streaming for step: the newest model entry of the step since the user's last message. */
+static struct ui_entry *streaming(struct ui *u, int step)
+{
+	size_t i;
+
+	for (i = u->nentries; i-- > 0;) {
+		struct ui_entry *e = &u->entries[i];
+		if (e->kind == UI_MODEL && e->step == step)
+			return e;
+		if (e->kind == UI_USER || e->kind == UI_STEP || e->kind == UI_PLAN)
+			return NULL;
+	}
+	return NULL;
+}
+
 void ui_stream(struct ui *u, int step, const char *text, size_t n)
 {
-	struct ui_entry *e = u->nentries ? &u->entries[u->nentries - 1] : NULL;
+	/* notes that come meanwhile (a check's result) do not split the model's text */
+	struct ui_entry *e = streaming(u, step);
 	char *add = utf8_sanitize(text, n);
 	size_t k = strlen(add);
 
-	if (!e || e->kind != UI_MODEL || e->step != step) {
+	if (!e) {
 		ui_add(u, UI_MODEL, step, add);
 	} else {
 		e->text = xrealloc(e->text, e->len + k + 1);
@@ -280,20 +296,14 @@ int ui_tagged(const struct ui *u, const char *path)
 
 void ui_stream_done(struct ui *u, int step, const char *summary)
 {
-	size_t i;
+	struct ui_entry *e = streaming(u, step);
 
-	for (i = u->nentries; i-- > 0;) {
-		struct ui_entry *e = &u->entries[i];
-		if (e->kind == UI_MODEL && e->step == step) {
-			free(e->text);
-			e->text = utf8_sanitize(summary, strlen(summary));
-			e->len = strlen(e->text);
-			e->kind = UI_NOTE;
-			e->wrap_width = 0;
-			u->dirty |= UI_DIRTY_CONV;
-			return;
-		}
-		if (e->kind == UI_USER)
-			return;
-	}
+	if (!e)
+		return;
+	free(e->text);
+	e->text = utf8_sanitize(summary, strlen(summary));
+	e->len = strlen(e->text);
+	e->kind = UI_NOTE;
+	e->wrap_width = 0;
+	u->dirty |= UI_DIRTY_CONV;
 }
