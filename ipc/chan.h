@@ -157,7 +157,8 @@ struct chan_watch {
  * happens: the process wakes only when a file changes or a descriptor is
  * ready. In poll mode every file watched by size makes the wait wake every
  * poll_ms (CHAN_POLL_MS) to stat it, whatever the timeout, so an idle session
- * without inotify still wakes about 200 times a second in each process.
+ * without inotify still wakes up to 200 times a second in each process that
+ * waits on files (docs/PROTOCOL.md, "Waking").
  */
 struct chan_waiter {
 	int ifd;     /* inotify descriptor, or -1 in poll mode */
