@@ -174,7 +174,8 @@ figures=""
 for k in architect explorer coder core; do
   n=$((after[$k] - before[$k]))
   figures="$figures $k $n,"
-  [ "$n" -le 2 ] || fail "the idle $k switched $n times in 3 s"
+  # without inotify the files are polled by size: idle is not free (ipc/chan.h)
+  [ "$n" -le 2 ] || [ -n "${IPC_NO_INOTIFY:-}" ] || fail "the idle $k switched $n times in 3 s"
 done
 answer 1 y
 wait $ASK || fail "run at the terminal: $(cat "$T/pty")"
