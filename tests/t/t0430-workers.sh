@@ -269,10 +269,11 @@ ok "a worker that never answers ends in a timeout error after $elapsed s"
 
 # --- silence counts only while busy: a stopped idle worker is left alone, a
 # stopped busy one is replaced (LOOM_WORKER_SILENT=2 shortens IPC_SILENT_MS).
-# The Coder is stopped (SIGSTOP) from its hello until the plan is in, over
-# 2.5 s of silence while idle; then stopped again mid-reply: killed after 2 s
-# of silence, restarted, asked again.
-reply "$T/silent" 001 'fault: drip 150' "$PLAN"
+# The Architect's model call stalls 4 s with no token: its heartbeats keep it.
+# Meanwhile the Coder is stopped (SIGSTOP) from its hello until the plan is
+# in, silent while idle; then stopped again mid-reply: killed after 2 s of
+# silence, restarted, asked again.
+reply "$T/silent" 001 'fault: stall 4000' "$PLAN"
 reply "$T/silent" 002 'fault: drip 200' "$EDIT"
 reply "$T/silent" 003 '' "$EDIT"
 srv_start silent
@@ -288,6 +289,8 @@ for i in $(seq 1000); do grep -qs '"type":"result"' "$XDG_RUNTIME_DIR"/loom-*/ar
 idle_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ "$idle_ms" -gt 2500 ] || fail "the plan came after $idle_ms ms: the idle coder was not stopped long enough"
 expect_eq "the idle coder, stopped, is the same process" "$coder" "$(worker_pid coder)"
+beats=$(grep -c '"type":"heartbeat"' "$XDG_RUNTIME_DIR"/loom-*/architect.out.jsonl)
+[ "$beats" -ge 2 ] || fail "the architect sent $beats heartbeats during a 4 s model call"
 kill -CONT "$coder"
 streaming coder
 kill -STOP "$coder"
@@ -300,7 +303,7 @@ expect_eq "edits asked twice" 2 "$(requests_to silent 'edit blocks')"
 [ "$elapsed" -lt 20 ] || fail "a silent busy worker held the run for $elapsed s"
 srv_stop
 "$LOOM" undo >/dev/null
-ok "silence: an idle coder stopped for $idle_ms ms is left alone; one stopped mid-request is replaced (run: $elapsed s)"
+ok "silence: heartbeats ($beats) through a stalled model call; an idle coder stopped for $idle_ms ms is left alone, one stopped mid-request replaced (run: $elapsed s)"
 
 # --- stale session directories of crashed runs are removed ---------------------
 stale="$XDG_RUNTIME_DIR/loom-$(id -u)-999999-deadbeef"
