@@ -12,9 +12,12 @@
  * requests one at a time.
  *
  * Two threads: the main thread runs one request at a time; the watcher thread
- * tails the inbox (cancel, shutdown, new requests) and sends a heartbeat every
- * IPC_HEARTBEAT_MS, also while a long model call runs. Sends go through one
- * mutex so records never interleave. A request may run twice (the core re-sends
+ * tails the inbox (cancel, shutdown, new requests) and, while a request is in
+ * flight (queued or running), sends a heartbeat every IPC_HEARTBEAT_MS, also
+ * while a long model call runs. An idle worker sends nothing and sleeps in
+ * chan_wait with no timeout until its inbox changes: a session waiting for
+ * its user takes no CPU. Sends go through one mutex so records never
+ * interleave. A request may run twice (the core re-sends
  * the in-flight request to a restarted worker), so handlers have no effect
  * beyond their reply: the Explorer only reads, the others only talk.
  */
@@ -121,24 +124,58 @@ static int inbox_record(void *ctx, const struct chan_msg *msg)
 	return 0;
 }
 
+/*
+ * Whether a request is in flight: queued, or running on the main thread. Only
+ * then does the worker owe the core heartbeats.
+ */
+static int in_flight(struct worker *w, int *stop)
+{
+	int busy;
+
+	pthread_mutex_lock(&w->lock);
+	busy = w->queue || w->current;
+	*stop = w->stop;
+	pthread_mutex_unlock(&w->lock);
+	return busy;
+}
+
+/*
+ * Tails the inbox. While a request is in flight it wakes for a heartbeat
+ * every IPC_HEARTBEAT_MS (the main thread may be deep in a model call); while
+ * idle it sleeps with no timeout, woken only by the inbox, so an idle session
+ * costs no CPU (with inotify; see ipc/chan.h for the poll fallback).
+ */
 static void *watcher(void *arg)
 {
 	struct worker *w = arg;
 	struct error e = ERROR_INIT;
-	uint64_t beat = fs_now_ns();
-	int stop = 0;
+	const uint64_t period = (uint64_t)IPC_HEARTBEAT_MS * 1000000u;
+	uint64_t beat = 0; /* when the last heartbeat went, while busy */
+	int busy = 0, stop = 0;
 
-	while (!stop) {
-		chan_wait(&w->waiter, IPC_HEARTBEAT_MS / 2, &e);
+	for (;;) {
+		int timeout = -1;
+
+		if (busy) {
+			uint64_t now = fs_now_ns();
+			timeout = now - beat >= period
+			                  ? 0
+			                  : (int)((beat + period - now + 999999) / 1000000);
+		}
+		chan_wait(&w->waiter, timeout, &e);
 		if (chan_read(&w->in, inbox_record, w, &e) < 0)
 			break;
-		if (fs_now_ns() - beat >= (uint64_t)IPC_HEARTBEAT_MS * 1000000u) {
+		if (!in_flight(w, &stop)) {
+			busy = 0; /* the request that just ended had its heartbeats */
+		} else if (!busy) {
+			busy = 1; /* a request came: the first beat is due a period later */
+			beat = fs_now_ns();
+		} else if (fs_now_ns() - beat >= period) {
 			send_rec(w, IPC_HEARTBEAT, cJSON_CreateObject());
 			beat = fs_now_ns();
 		}
-		pthread_mutex_lock(&w->lock);
-		stop = w->stop;
-		pthread_mutex_unlock(&w->lock);
+		if (stop)
+			break;
 	}
 	return NULL;
 }

@@ -8,12 +8,19 @@
  * writes requests to inboxes and sleeps in one wait on all outboxes; it never
  * blocks on a worker otherwise.
  *
- * A worker is lost when its process has exited (waitpid), or when nothing,
- * not even a heartbeat, came from it for IPC_SILENT_MS (it is then killed).
- * Every such case goes through worker_lost(), the one function that reaps it,
- * drops the fragment a half-written record left in its outbox, starts it again
- * and re-sends the request it was working on. Handlers are safe to run twice:
- * the Explorer only reads and the others only talk to the model.
+ * A worker is lost when its process has exited (waitpid), or when, with a
+ * request in flight, nothing, not even a heartbeat, came from it for
+ * IPC_SILENT_MS (it is then killed). Every such case goes through
+ * worker_lost(), the one function that reaps it, drops the fragment a
+ * half-written record left in its outbox, starts it again and re-sends the
+ * request it was working on. Handlers are safe to run twice: the Explorer
+ * only reads and the others only talk to the model.
+ *
+ * An idle worker writes nothing, so the core has nothing to time while no
+ * request is in flight and its wait has no timer. Each worker's pidfd is in
+ * the wait, so a death wakes the core at once: workers_pump reaps a dead idle
+ * worker, and the next workers_send to its role starts a new one. (Without
+ * pidfds, before Linux 5.3, the death is seen by the next pump or send.)
  */
 #define _GNU_SOURCE
 #include "agents/workers.h"
@@ -24,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,7 +50,10 @@ static const char *const role_names[WORKER__COUNT] = {
 	[WORKER_CODER] = "coder",
 };
 
-#define HELLO_MS 15000 /* a worker must say hello within this */
+#define HELLO_MS  15000 /* a worker must say hello within this */
+#define CANCEL_MS 2000  /* a cancelled request's grace before the core gives up on it */
+/* without a pidfd to wake it, how often a busy worker's process is checked */
+#define CHECK_MS 1000
 
 const char *workers_role_name(enum worker_role r)
 {
@@ -165,7 +176,28 @@ static int spawn(struct workers *ws, enum worker_role r, struct error *e)
 	}
 	ws->w[r].pid = pid;
 	ws->w[r].heard_ns = fs_now_ns();
+	/*
+	 * Its pidfd turns readable when it exits, waking the core's wait. The pid
+	 * cannot be reused before the core reaps it, so there is no race. Where
+	 * the kernel has none (ENOSYS), death is found by polling instead.
+	 */
+#ifdef SYS_pidfd_open
+	ws->w[r].pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+#endif
+	chan_waiter_set_fd(&ws->waiter, ws->w[r].pid_watch, ws->w[r].pidfd);
 	return 0;
+}
+
+/* Forgets worker r's process, reaped or about to be: its pid and its pidfd. */
+static void forget(struct workers *ws, enum worker_role r)
+{
+	struct worker_proc *w = &ws->w[r];
+
+	chan_waiter_set_fd(&ws->waiter, w->pid_watch, -1);
+	if (w->pidfd >= 0)
+		close(w->pidfd);
+	w->pidfd = -1;
+	w->pid = 0;
 }
 
 /* Notes the most memory worker r has used, while it is alive to say. */
@@ -185,10 +217,25 @@ static int is_dead(struct workers *ws, enum worker_role r)
 		return 1;
 	p = waitpid(ws->w[r].pid, NULL, WNOHANG);
 	if (p == ws->w[r].pid || (p < 0 && errno == ECHILD)) {
-		ws->w[r].pid = 0;
+		forget(ws, r);
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Reaps every worker that has exited. A dead worker's pidfd stays readable
+ * until then, and would keep every wait from sleeping. A busy one found dead
+ * here is restarted by the next workers_pump (its pid is 0), an idle one by
+ * the next workers_send to its role.
+ */
+static void reap(struct workers *ws)
+{
+	int i;
+
+	for (i = 0; i < WORKER__COUNT; i++)
+		if (ws->w[i].pid)
+			is_dead(ws, (enum worker_role)i);
 }
 
 /*
@@ -209,6 +256,7 @@ static int start_one(struct workers *ws, enum worker_role r, struct error *e)
 				return -1;
 			if (c.hello || c.have || fs_now_ns() >= end || is_dead(ws, r))
 				break;
+			reap(ws); /* another's death must not turn this wait into a spin */
 			if (chan_wait(&ws->waiter, 100, e) < 0)
 				return -1;
 		}
@@ -262,7 +310,7 @@ static int worker_lost(struct workers *ws, enum worker_role r, int resend, struc
 	if (w->pid) {
 		kill(w->pid, SIGKILL);
 		waitpid(w->pid, NULL, 0);
-		w->pid = 0;
+		forget(ws, r);
 	}
 	if (++w->restarts > WORKERS_RESTARTS)
 		return error_set(e, "the %s was lost %d times; giving up", role_names[r],
@@ -306,9 +354,9 @@ unsigned long workers_send(struct workers *ws, enum worker_role r, const char *k
 	if (chan_read(&w->out, on_record, &drain, e) < 0)
 		return 0;
 	workers_reply_release(&drain.got);
+	/* one that died while idle is replaced now, before it is given work */
 	if (is_dead(ws, r) && worker_lost(ws, r, 0, e) < 0)
 		return 0;
-	w->heard_ns = fs_now_ns();
 	w->busy = ++ws->next_id;
 	snprintf(w->kind, sizeof(w->kind), "%s", kind);
 	w->payload = cJSON_Duplicate(payload, 1);
@@ -319,6 +367,12 @@ unsigned long workers_send(struct workers *ws, enum worker_role r, const char *k
 		return 0;
 	}
 	return ws->next_id;
+}
+
+/* Since when a busy worker's silence counts: its request went, or it was last heard. */
+static uint64_t last_sign(const struct worker_proc *w)
+{
+	return w->heard_ns > w->sent_ns ? w->heard_ns : w->sent_ns;
 }
 
 int workers_pump(struct workers *ws, struct error *e)
@@ -332,8 +386,15 @@ int workers_pump(struct workers *ws, struct error *e)
 		struct error le = ERROR_INIT;
 		uint64_t now;
 
-		if (!w->busy)
+		if (!w->busy) {
+			/*
+			 * Idle: no silence rule (it owes no heartbeats), but a dead
+			 * one is reaped now and replaced when next asked for work.
+			 */
+			if (w->pid)
+				is_dead(ws, r);
 			continue;
+		}
 		if (chan_read(&w->out, on_record, &c, e) < 0)
 			return -1;
 		if (c.have) {
@@ -344,7 +405,7 @@ int workers_pump(struct workers *ws, struct error *e)
 		now = fs_now_ns();
 		if (ws->cancel && *ws->cancel && !w->cancel_ns)
 			workers_cancel(ws);
-		if (w->cancel_ns && now - w->cancel_ns > 2000000000ull) {
+		if (w->cancel_ns && now - w->cancel_ns > (uint64_t)CANCEL_MS * 1000000u) {
 			finish(&c, NULL, "cancelled", "cancelled");
 		} else if (!w->cancel_ns &&
 		           now - w->sent_ns > (uint64_t)ws->timeout_ms * 1000000u) {
@@ -361,7 +422,7 @@ int workers_pump(struct workers *ws, struct error *e)
 				return -1;
 			if (!c.have && worker_lost(ws, r, 1, &le) < 0)
 				finish(&c, NULL, le.msg, "lost");
-		} else if (now - w->heard_ns > (uint64_t)IPC_SILENT_MS * 1000000u) {
+		} else if (now - last_sign(w) > (uint64_t)ws->silent_ms * 1000000u) {
 			if (worker_lost(ws, r, 1, &le) < 0)
 				finish(&c, NULL, le.msg, "lost");
 		}
@@ -373,8 +434,48 @@ int workers_pump(struct workers *ws, struct error *e)
 	return n;
 }
 
+/*
+ * How long workers_pump can wait before it has something to check: the
+ * earliest deadline of a request in flight (its timeout, its worker's
+ * silence, a cancel's grace), 0 when a cancel is yet to be sent, -1 (no limit)
+ * when no request is in flight.
+ */
+static int next_check_ms(const struct workers *ws)
+{
+	uint64_t now = fs_now_ns(), next = UINT64_MAX, at;
+	int i;
+
+	for (i = 0; i < WORKER__COUNT; i++) {
+		const struct worker_proc *w = &ws->w[i];
+
+		if (!w->busy)
+			continue;
+		if (w->cancel_ns) {
+			at = w->cancel_ns + (uint64_t)CANCEL_MS * 1000000u;
+		} else {
+			if (ws->cancel && *ws->cancel)
+				return 0;
+			at = w->sent_ns + (uint64_t)ws->timeout_ms * 1000000u;
+		}
+		if (last_sign(w) + (uint64_t)ws->silent_ms * 1000000u < at)
+			at = last_sign(w) + (uint64_t)ws->silent_ms * 1000000u;
+		if (w->pidfd < 0 && now + (uint64_t)CHECK_MS * 1000000u < at)
+			at = now + (uint64_t)CHECK_MS * 1000000u;
+		if (at < next)
+			next = at;
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	/* pump's checks are "more than": wake just past the deadline */
+	return next <= now ? 1 : (int)((next - now) / 1000000u) + 1;
+}
+
 int workers_wait(struct workers *ws, int timeout_ms, struct error *e)
 {
+	int check = next_check_ms(ws);
+
+	if (check >= 0 && (timeout_ms < 0 || check < timeout_ms))
+		timeout_ms = check;
 	return chan_wait(&ws->waiter, timeout_ms, e);
 }
 
@@ -426,7 +527,7 @@ int workers_call(struct workers *ws, enum worker_role r, const char *kind, const
 	if (!workers_send(ws, r, kind, payload, e))
 		return -1;
 	while (!workers_take(ws, r, &rep)) {
-		if (workers_pump(ws, e) < 0 || (!ws->w[r].has_done && workers_wait(ws, 200, e) < 0))
+		if (workers_pump(ws, e) < 0 || (!ws->w[r].has_done && workers_wait(ws, -1, e) < 0))
 			return -1;
 	}
 	if (rep.error) {
@@ -447,6 +548,8 @@ int workers_start(struct workers *ws, const char *repo_root, const struct config
 	struct error ignore = ERROR_INIT;
 	cJSON *j;
 	char *path, *text, *env = getenv("LOOM_WORKER_TIMEOUT");
+	const char *silent = getenv("LOOM_WORKER_SILENT");
+	long silent_s = silent ? strtol(silent, NULL, 10) : 0;
 	int i;
 	FILE *f;
 
@@ -455,9 +558,14 @@ int workers_start(struct workers *ws, const char *repo_root, const struct config
 	for (i = 0; i < WORKER__COUNT; i++) {
 		ws->w[i].in = (struct chan_writer)CHAN_WRITER_INIT;
 		ws->w[i].out = (struct chan_reader)CHAN_READER_INIT;
+		ws->w[i].pidfd = ws->w[i].pid_watch = -1;
 	}
 	chan_waiter_init(&ws->waiter);
 	ws->timeout_ms = env && atoi(env) > 0 ? atoi(env) * 1000 : WORKERS_TIMEOUT_MS;
+	/* under two heartbeats' time a busy worker would be lost for one late beat */
+	ws->silent_ms = silent_s * 1000 >= 2 * IPC_HEARTBEAT_MS && silent_s <= 86400
+	                        ? (int)silent_s * 1000
+	                        : IPC_SILENT_MS;
 	ws->exe = realpath("/proc/self/exe", NULL);
 	if (!ws->exe)
 		return error_errno(e, "cannot find the loom executable");
@@ -501,6 +609,8 @@ int workers_start(struct workers *ws, const char *repo_root, const struct config
 		rc = chan_writer_open(&ws->w[i].in, in, e) < 0 ||
 		     chan_reader_open(&ws->w[i].out, out, e) < 0 ||
 		     (ws->w[i].watch = chan_waiter_add_file(&ws->waiter, out, e)) < 0;
+		/* its pidfd's place, filled by each start */
+		ws->w[i].pid_watch = chan_waiter_add_fd(&ws->waiter, -1, POLLIN);
 		free(in);
 		free(out);
 		if (rc)
@@ -544,8 +654,8 @@ void workers_stop(struct workers *ws)
 		if (ws->w[i].pid) {
 			kill(ws->w[i].pid, SIGKILL);
 			waitpid(ws->w[i].pid, NULL, 0);
-			ws->w[i].pid = 0;
 		}
+		forget(ws, (enum worker_role)i);
 		chan_writer_close(&ws->w[i].in);
 		chan_reader_close(&ws->w[i].out);
 		cJSON_Delete(ws->w[i].payload);

@@ -1,4 +1,10 @@
-/* workers.h - the session core's side of the three worker processes. */
+/*
+ * workers.h - the session core's side of the three worker processes.
+ *
+ * Idle costs nothing: a worker with no request in flight writes no
+ * heartbeats and sleeps until its inbox changes, and the core's workers_wait
+ * has no timer while no request is in flight (see workers_wait).
+ */
 #ifndef LOOM_WORKERS_H
 #define LOOM_WORKERS_H
 
@@ -30,11 +36,13 @@ struct workers_reply {
 void workers_reply_release(struct workers_reply *r);
 
 struct worker_proc {
-	pid_t pid;              /* 0 when not running */
+	pid_t pid;              /* 0 when not running (or dead and reaped) */
+	int pidfd;              /* its pidfd, woken by its exit; -1 when none */
+	int pid_watch;          /* the pidfd's place in the waiter */
 	struct chan_writer in;  /* its inbox, written here */
 	struct chan_reader out; /* its outbox, read here */
 	int watch;              /* its outbox in the waiter */
-	uint64_t heard_ns;      /* when a record last came from it */
+	uint64_t heard_ns;      /* when a record last came from it (silence counts while busy) */
 	int restarts;           /* times lost and restarted */
 	long maxrss_kb; /* its peak resident memory (KiB, VmHWM) as last seen; kept after stop */
 	/* the request in flight (busy != 0), kept to be sent again to a restarted worker */
@@ -56,6 +64,7 @@ struct workers {
 	unsigned long next_id;
 	uint64_t model_us; /* the model server's time, as the workers reported it */
 	int timeout_ms;    /* per request; LOOM_WORKER_TIMEOUT (seconds) overrides */
+	int silent_ms;     /* IPC_SILENT_MS; LOOM_WORKER_SILENT (seconds, at least 2) overrides */
 	/* streamed model text of the running request, or NULL; text NULL: a
 	   restarted worker streams the request again from its start */
 	int (*on_token)(void *ctx, enum worker_role r, const char *text, size_t n);
@@ -77,9 +86,10 @@ int workers_start(struct workers *ws, const char *repo_root, const struct config
                   struct error *e);
 
 /*
- * Sends a request to worker r without waiting. A worker found dead first is
- * restarted. Returns the request's id, or 0 with e set when r already has a
- * request in flight (one at a time per role) or cannot be written to.
+ * Sends a request to worker r without waiting. A worker found dead first (it
+ * died while idle) is restarted. Returns the request's id, or 0 with e set
+ * when r already has a request in flight (one at a time per role) or cannot
+ * be written to.
  */
 unsigned long workers_send(struct workers *ws, enum worker_role r, const char *kind,
                            const cJSON *payload, struct error *e);
@@ -90,14 +100,26 @@ unsigned long workers_send(struct workers *ws, enum worker_role r, const char *k
  * "timeout" (no answer within timeout_ms; the worker is restarted), "lost"
  * (the worker died more than WORKERS_RESTARTS times), or "cancelled" (after
  * *cancel was set, when the worker does not answer the cancel within 2 s). A
- * worker that dies or goes silent for IPC_SILENT_MS is restarted and its
- * request sent again, through one function. Never blocks beyond reading.
- * Returns how many requests finished (see workers_take), -1 with e when an
- * outbox cannot be read.
+ * worker with a request in flight that dies, or goes silent for silent_ms
+ * (counted from the request or the last record, whichever is later), is
+ * restarted and its request sent again, through one function. An idle worker
+ * sends nothing and is never held to silence; one found dead is reaped here
+ * and restarted by the next workers_send to it. Never blocks beyond reading
+ * (and starting a lost worker). Returns how many requests finished (see
+ * workers_take), -1 with e when an outbox cannot be read.
  */
 int workers_pump(struct workers *ws, struct error *e);
 
-/* Sleeps in one wait on the outboxes and the caller's descriptors (see ipc/chan.h). */
+/*
+ * Sleeps in one wait on the outboxes, the workers' pidfds and the caller's
+ * descriptors (see ipc/chan.h); call workers_pump after it returns. The wait
+ * ends early by itself when a request in flight reaches a deadline pump must
+ * check (its timeout, its worker's silence, a cancel's grace), so a caller
+ * may always pass -1, and needs a finite timeout only for its own sake. With
+ * no request in flight and timeout_ms -1 it sleeps until a worker writes or
+ * dies, or a caller's descriptor is ready: no timer, no CPU (with inotify; in
+ * poll mode the files are checked every CHAN_POLL_MS).
+ */
 int workers_wait(struct workers *ws, int timeout_ms, struct error *e);
 
 /* Whether worker r has a request in flight. */

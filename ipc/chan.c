@@ -679,6 +679,18 @@ int chan_waiter_add_fd(struct chan_waiter *w, int fd, short events)
 	return (int)(w->nwatch - 1);
 }
 
+void chan_waiter_set_fd(struct chan_waiter *w, int id, int fd)
+{
+	struct chan_watch *x;
+
+	if (id < 0 || (size_t)id >= w->nwatch || w->watch[id].is_file)
+		return;
+	x = &w->watch[id];
+	x->fd = fd;
+	x->ready = 0;
+	x->revents = 0;
+}
+
 int chan_waiter_ready(const struct chan_waiter *w, int id)
 {
 	return id >= 0 && (size_t)id < w->nwatch && w->watch[id].ready;

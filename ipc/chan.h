@@ -152,6 +152,13 @@ struct chan_watch {
  * IN_CLOSE_WRITE); without it (inotify_init1 fails, or IPC_NO_INOTIFY is set
  * in the environment) their sizes are checked every poll_ms. Either way the
  * process sleeps in poll() between checks.
+ *
+ * Only with inotify does a wait with no timeout cost nothing while nothing
+ * happens: the process wakes only when a file changes or a descriptor is
+ * ready. In poll mode every file watched by size makes the wait wake every
+ * poll_ms (CHAN_POLL_MS) to stat it, whatever the timeout, so an idle session
+ * without inotify still wakes up to 200 times a second in each process that
+ * waits on files (docs/PROTOCOL.md, "Waking").
  */
 struct chan_waiter {
 	int ifd;     /* inotify descriptor, or -1 in poll mode */
@@ -172,8 +179,18 @@ void chan_waiter_init(struct chan_waiter *w);
  * cannot be opened or watched.
  */
 int chan_waiter_add_file(struct chan_waiter *w, const char *path, struct error *e);
-/* Watches a caller's descriptor for events (POLLIN, ...); it stays the caller's. Returns its id. */
+/*
+ * Watches a caller's descriptor for events (POLLIN, ...); it stays the caller's.
+ * fd may be -1 (poll() skips it) to reserve an id for a descriptor set later.
+ * Returns its id.
+ */
 int chan_waiter_add_fd(struct chan_waiter *w, int fd, short events);
+/*
+ * Points descriptor watch id at another descriptor, or at none (-1), keeping
+ * its id and events: a child's pidfd that changes when the child is replaced.
+ * Ids of files, and unknown ids, are ignored.
+ */
+void chan_waiter_set_fd(struct chan_waiter *w, int id, int fd);
 /*
  * Sleeps until a watched file changed since it was last reported (or added),
  * a descriptor is ready, or timeout_ms passed (< 0: no limit). Returns how many

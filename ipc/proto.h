@@ -16,9 +16,17 @@
 /* The longest line, its '\n' included: writers refuse bigger records, readers skip them. */
 #define IPC_MAX_LINE ((size_t)8 << 20)
 
-/* A worker writes a record at least this often (a heartbeat when it has nothing else). */
+/*
+ * A worker with a request in flight (queued or running) writes a heartbeat
+ * this often. An idle worker writes nothing: it sleeps until its inbox
+ * changes, so an idle session costs no CPU.
+ */
 #define IPC_HEARTBEAT_MS 1000
-/* A worker silent this long is treated as lost, even while it holds its lock. */
+/*
+ * A worker with a request in flight silent this long (since the request was
+ * sent or it was last heard, whichever is later) is treated as lost, even
+ * while it holds its lock. An idle worker is never held to it.
+ */
 #define IPC_SILENT_MS 10000
 
 /* Every record type. The inbox is written by the session core, the outbox by the worker. */
@@ -31,7 +39,7 @@ enum ipc_type {
 	IPC_TOKEN,    /* outbox: model output as it streams */
 	IPC_RESULT,   /* outbox: a request is done */
 	IPC_ERROR,    /* outbox: a request failed */
-	IPC_HEARTBEAT /* outbox: still alive */
+	IPC_HEARTBEAT /* outbox: still alive, while a request is in flight */
 };
 #define IPC_TYPE_COUNT (IPC_HEARTBEAT + 1)
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The worker processes under loom run: kill -9 of each mid-request, a truncated
-# outbox line, a worker that never answers, stale and kept session directories.
+# outbox line, a worker that never answers, stale and kept session directories;
+# idle workers: no CPU and no records, replaced when killed, not held to
+# silence (a busy one is).
 . "$(dirname "$0")/lib.sh"
 
 export XDG_RUNTIME_DIR="$T/run"
@@ -32,6 +34,67 @@ streaming() {
     sleep 0.025
   done
   fail "the $1 never started streaming: $(cat "$T/err")"
+}
+# switches PID: the context switches of all of PID's threads so far (a thread's
+# own are in its task directory; /proc/PID/status has only the main thread's)
+switches() {
+  cat /proc/"$1"/task/*/status | awk '/^(non)?voluntary_ctxt_switches:/ {n += $2} END {print n}'
+}
+# ask_start ARGS...: runs loom ARGS on a terminal (a pty) in the background, as
+# a person would for --approve=ask; the driver's pid is $ASK, loom's (the
+# core's) is in $T/core.pid. At each "apply this hunk?" the driver creates
+# $T/question.N, and types what $T/answer.N holds once it exists (see answer);
+# what loom printed, stderr included, is in $T/pty at the end.
+ask_start() {
+  rm -f "$T"/question.* "$T"/answer.* "$T/core.pid"
+  python3 - "$LOOM" "$T" "$@" <<'P' &
+import os, pty, sys, time
+loom, t, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+parent = os.getppid()
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(loom, [loom] + args)
+open(t + "/core.pid", "w").write("%d\n" % pid)
+buf, asked = b"", 0
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    buf += chunk
+    while buf.count(b"apply this hunk? [y/n]") > asked:
+        asked += 1
+        open("%s/question.%d" % (t, asked), "w").close()
+        deadline = time.time() + 60
+        while not os.path.exists("%s/answer.%d" % (t, asked)):
+            # the test gave up (it failed and exited): so does loom
+            if time.time() > deadline or os.getppid() != parent:
+                os.kill(pid, 9)
+                break
+            time.sleep(0.02)
+        else:
+            os.write(fd, open("%s/answer.%d" % (t, asked), "rb").read())
+open(t + "/pty", "wb").write(buf)
+_, st = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(st))
+P
+  ASK=$!
+}
+# await_question N: waits until loom asks its Nth question
+await_question() {
+  local i
+  for i in $(seq 1200); do
+    [ -e "$T/question.$1" ] && return 0
+    kill -0 "$ASK" 2>/dev/null || break
+    sleep 0.025
+  done
+  fail "no question $1: $(cat "$T/pty" 2>/dev/null)"
+}
+# answer N TEXT: types TEXT and Enter at question N
+answer() {
+  printf '%s\n' "$2" >"$T/answer.$1.tmp" && mv "$T/answer.$1.tmp" "$T/answer.$1"
 }
 # requests_to NAME TEXT: chat requests the server NAME logged whose body has TEXT
 # (the server logs a request when it has answered it)
@@ -85,6 +148,90 @@ srv_stop
 "$LOOM" undo >/dev/null
 ok "kill -9 of the Explorer with its request in flight: restarted, the request re-sent, the run completes"
 
+# --- idle workers cost nothing: no heartbeats, no wake-ups --------------------
+# The session waits at its y/n question with every request answered: the core
+# reads the terminal, the workers have nothing in flight. The context switches
+# of each process (all its threads) over 3 s: an idle worker used to wake
+# twice a second and write a heartbeat every second (6 switches or more).
+reply "$T/idle" 001 '' "$PLAN"
+reply "$T/idle" 002 '' "$EDIT"
+srv_start idle
+ask_start run --endpoint "$URL" "print the checksum in hex"
+await_question 1
+sleep 1.1 # the last request's heartbeat timer runs out (a worker wakes once for it)
+declare -A pid before after
+pid[core]=$(cat "$T/core.pid")
+for role in architect explorer coder; do
+  pid[$role]=$(worker_pid $role)
+  [ -n "${pid[$role]}" ] || fail "no $role worker at the question"
+done
+records=$(cat "$XDG_RUNTIME_DIR"/loom-*/*.out.jsonl | wc -l)
+for k in core architect explorer coder; do before[$k]=$(switches "${pid[$k]}"); done
+sleep 3
+for k in core architect explorer coder; do after[$k]=$(switches "${pid[$k]}"); done
+expect_eq "records written while idle" "$records" "$(cat "$XDG_RUNTIME_DIR"/loom-*/*.out.jsonl | wc -l)"
+figures=""
+for k in architect explorer coder core; do
+  n=$((after[$k] - before[$k]))
+  figures="$figures $k $n,"
+  # without inotify the files are polled by size: idle is not free (ipc/chan.h)
+  [ "$n" -le 2 ] || [ -n "${IPC_NO_INOTIFY:-}" ] || fail "the idle $k switched $n times in 3 s"
+done
+answer 1 y
+wait $ASK || fail "run at the terminal: $(cat "$T/pty")"
+cmp -s lib/util.c "$T/util.want" || fail "idle: the file is not as proposed"
+srv_stop
+"$LOOM" undo >/dev/null
+ok "idle at the question for 3 s: no records; context switches:${figures%,}"
+
+# --- an idle worker that dies: reaped at once, replaced when next asked ---------
+# Two steps. While the Coder streams step 1 the Architect (done, idle) is
+# killed: with no request to send it the core still reaps it (no zombie by
+# the first question), and does not restart it. At the question the idle
+# Explorer and Coder are killed: step 2 gets new ones and completes.
+PLAN2='{"steps": [{"goal": "Make run_util print the checksum in hex", "files": ["lib/util.c"]}, {"goal": "Reject an empty file name in parse_args", "files": ["src/cli.c"]}]}'
+EDIT2='src/cli.c
+<<<<<<< SEARCH
+		if (argv[i][0] != '"'"'-'"'"')
+=======
+		if (!argv[i][0])
+			return -1;
+		if (argv[i][0] != '"'"'-'"'"')
+>>>>>>> REPLACE'
+cp src/cli.c "$T/cli.before"
+reply "$T/idlekill" 001 '' "$PLAN2"
+reply "$T/idlekill" 002 'fault: drip 100' "$EDIT"
+reply "$T/idlekill" 003 '' "$EDIT2"
+srv_start idlekill
+ask_start run --endpoint "$URL" "print the checksum in hex, reject empty names"
+streaming coder
+arch=$(worker_pid architect)
+[ -n "$arch" ] || fail "no architect while the coder streams"
+kill -9 "$arch"
+await_question 1
+[ -e "/proc/$arch" ] && fail "the idle architect, killed, was not reaped: $(grep State "/proc/$arch/status")"
+old=" $(worker_pid explorer) $(worker_pid coder) "
+kill -9 $old
+answer 1 y
+await_question 2
+for role in explorer coder; do
+  p=$(worker_pid $role)
+  [ -n "$p" ] && [ "${old/ $p /}" = "$old" ] || fail "no new $role for step 2"
+done
+answer 2 y
+wait $ASK || fail "run after idle kills: $(cat "$T/pty")"
+cmp -s lib/util.c "$T/util.want" || fail "idle kills: step 1's file is not as proposed"
+grep -q 'return -1;' src/cli.c || fail "idle kills: step 2 was not applied: $(cat "$T/pty")"
+expect_match "explorer replaced" "the explorer stopped; restarting it" "$(cat "$T/pty")"
+expect_match "coder replaced" "the coder stopped; restarting it" "$(cat "$T/pty")"
+expect_no_match "the architect, not asked again, not restarted" "the architect stopped" "$(cat "$T/pty")"
+srv_stop
+"$LOOM" undo >/dev/null
+"$LOOM" undo >/dev/null
+cmp -s src/cli.c "$T/cli.before" || fail "undo of step 2"
+cmp -s lib/util.c "$T/util.before" || fail "undo of step 1"
+ok "idle workers killed: reaped at once, replaced when next asked; the run completes"
+
 # --- a truncated last line in an outbox is dropped; the record comes again -----
 reply "$T/trunc" 001 '' "$PLAN"
 reply "$T/trunc" 002 'fault: drip 200' "$EDIT"
@@ -119,6 +266,44 @@ expect_match "timeout message" "the coder did not answer within 2 s" "$(cat "$T/
 srv_stop
 cmp -s lib/util.c "$T/util.before" || fail "a timed-out step wrote the file"
 ok "a worker that never answers ends in a timeout error after $elapsed s"
+
+# --- silence counts only while busy: a stopped idle worker is left alone, a
+# stopped busy one is replaced (LOOM_WORKER_SILENT=2 shortens IPC_SILENT_MS).
+# The Architect's model call stalls 4 s with no token: its heartbeats keep it.
+# Meanwhile the Coder is stopped (SIGSTOP) from its hello until the plan is
+# in, silent while idle; then stopped again mid-reply: killed after 2 s of
+# silence, restarted, asked again.
+reply "$T/silent" 001 'fault: stall 4000' "$PLAN"
+reply "$T/silent" 002 'fault: drip 200' "$EDIT"
+reply "$T/silent" 003 '' "$EDIT"
+srv_start silent
+start=$(date +%s)
+LOOM_WORKER_SILENT=2 "$LOOM" run --approve=all --endpoint "$URL" "print the checksum in hex" >"$T/out" 2>"$T/err" &
+run=$!
+for i in $(seq 400); do grep -qs '"type":"hello"' "$XDG_RUNTIME_DIR"/loom-*/coder.out.jsonl && break; sleep 0.01; done
+coder=$(worker_pid coder)
+[ -n "$coder" ] || fail "no coder: $(cat "$T/err")"
+kill -STOP "$coder"
+t0=$(date +%s%N)
+for i in $(seq 1000); do grep -qs '"type":"result"' "$XDG_RUNTIME_DIR"/loom-*/architect.out.jsonl && break; sleep 0.01; done
+idle_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$idle_ms" -gt 2500 ] || fail "the plan came after $idle_ms ms: the idle coder was not stopped long enough"
+expect_eq "the idle coder, stopped, is the same process" "$coder" "$(worker_pid coder)"
+beats=$(grep -c '"type":"heartbeat"' "$XDG_RUNTIME_DIR"/loom-*/architect.out.jsonl)
+[ "$beats" -ge 2 ] || fail "the architect sent $beats heartbeats during a 4 s model call"
+kill -CONT "$coder"
+streaming coder
+kill -STOP "$coder"
+wait $run || fail "run after a silent coder: $(cat "$T/err")"
+elapsed=$(( $(date +%s) - start ))
+cmp -s lib/util.c "$T/util.want" || fail "silence: the file is not as proposed"
+expect_eq "one restart, the busy one's" 1 "$(grep -c 'restarting it' "$T/err")"
+expect_match "the coder restarted" "the coder stopped; restarting it" "$(cat "$T/err")"
+expect_eq "edits asked twice" 2 "$(requests_to silent 'edit blocks')"
+[ "$elapsed" -lt 20 ] || fail "a silent busy worker held the run for $elapsed s"
+srv_stop
+"$LOOM" undo >/dev/null
+ok "silence: heartbeats ($beats) through a stalled model call; an idle coder stopped for $idle_ms ms is left alone, one stopped mid-request replaced (run: $elapsed s)"
 
 # --- stale session directories of crashed runs are removed ---------------------
 stale="$XDG_RUNTIME_DIR/loom-$(id -u)-999999-deadbeef"

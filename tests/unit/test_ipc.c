@@ -890,6 +890,18 @@ static void test_wait_mode(int use_inotify)
 	CHECK_INT(wait_signal(p[0]), 's');
 	CHECK_INT(reap(pid), 0);
 
+	/* a descriptor watch pointed at none is not polled, and keeps its id for the next */
+	chan_waiter_set_fd(&wt, pid_id, -1);
+	signal_parent(p[1], 't');
+	CHECK_INT(chan_wait(&wt, 0, &e), 0);
+	chan_waiter_set_fd(&wt, pid_id, p[0]);
+	CHECK_INT(chan_wait(&wt, 1000, &e), 1);
+	CHECK(chan_waiter_ready(&wt, pid_id));
+	CHECK_INT(wait_signal(p[0]), 't');
+	chan_waiter_set_fd(&wt, fid, -1); /* a file's watch is not a descriptor's: ignored */
+	chan_waiter_set_fd(&wt, 99, -1);
+	CHECK(wt.watch[fid].fd >= 0);
+
 	/* a write between two waits is not lost; only the file written is ready */
 	CHECK_INT(chan_writer_open(&w, path, &e), 0);
 	chan_send(&w, IPC_HEARTBEAT, NULL, &e);
