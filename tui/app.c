@@ -100,6 +100,7 @@ struct app {
 
 	struct cmd check;
 	int checking;
+	int job_watch, check_watch, ws_check_watch; /* in waiter, and in the workers' waiter */
 
 	int sigpipe[2];
 	struct chan_waiter waiter; /* before the workers start; theirs after */
@@ -380,6 +381,8 @@ static void workers_up(struct app *a)
 	chan_waiter_add_fd(&a->ws.waiter, STDIN_FILENO, POLLIN);
 	chan_waiter_add_fd(&a->ws.waiter, a->sigpipe[0], POLLIN);
 	chan_waiter_add_fd(&a->ws.waiter, a->probe_pipe[0], POLLIN);
+	a->ws_check_watch =
+	        chan_waiter_add_fd(&a->ws.waiter, a->checking ? a->check.fd : -1, POLLIN);
 	status_workers(a);
 	start_pending(a);
 }
@@ -397,6 +400,7 @@ static void index_check(struct app *a)
 		return;
 	}
 	a->indexing = 0;
+	chan_waiter_set_fd(&a->waiter, a->job_watch, -1);
 	{
 		/* the refresh's child is reaped now, before any other child ends */
 		struct rusage ru;
@@ -985,6 +989,14 @@ static void show_check(struct app *a, const char *title)
 	buf_release(&b);
 }
 
+/* The check's output is watched in whichever waiter the loop sleeps in; -1: not watched. */
+static void watch_check(struct app *a, int fd)
+{
+	chan_waiter_set_fd(&a->waiter, a->check_watch, fd);
+	if (a->workers_up)
+		chan_waiter_set_fd(&a->ws.waiter, a->ws_check_watch, fd);
+}
+
 static void start_check(struct app *a, const char *why)
 {
 	struct error e = ERROR_INIT;
@@ -1005,7 +1017,7 @@ static void start_check(struct app *a, const char *why)
 		return;
 	}
 	a->checking = 1;
-	chan_waiter_add_fd(a->workers_up ? &a->ws.waiter : &a->waiter, a->check.fd, POLLIN);
+	watch_check(a, a->check.fd);
 	t = xasprintf("$ %s   (running %s)", line, why);
 	show_check(a, t);
 	free(t);
@@ -1026,6 +1038,7 @@ static void check_poll(struct app *a)
 		return;
 	}
 	a->checking = 0;
+	watch_check(a, -1);
 	if (a->check.timed_out)
 		t = xasprintf("$ %s   killed after %.0f s", line, a->check.seconds);
 	else
@@ -1635,10 +1648,6 @@ static int wait_timeout(struct app *a)
 		t = SPIN_MS;
 	if ((a->indexing || a->checking || a->ctrl_c_at || a->save_due) && (t < 0 || t > 1000))
 		t = 1000;
-	if (a->workers_up && (t < 0 || t > 1000))
-		for (int i = 0; i < WORKER__COUNT; i++)
-			if (workers_busy(&a->ws, (enum worker_role)i))
-				t = 1000;
 	return t;
 }
 
@@ -1805,12 +1814,14 @@ static int setup(struct app *a, struct error *e)
 	chan_waiter_add_fd(&a->waiter, STDIN_FILENO, POLLIN);
 	chan_waiter_add_fd(&a->waiter, a->sigpipe[0], POLLIN);
 	chan_waiter_add_fd(&a->waiter, a->probe_pipe[0], POLLIN);
+	a->job_watch = chan_waiter_add_fd(&a->waiter, -1, POLLIN);
+	a->check_watch = chan_waiter_add_fd(&a->waiter, -1, POLLIN);
 	if (index_refresh_begin(&a->r, &io, &a->job, &te) < 0) {
 		fail(a, "index: %s", te.msg);
 		snprintf(a->u.index_state, sizeof(a->u.index_state), "index failed");
 	} else {
 		a->indexing = 1;
-		chan_waiter_add_fd(&a->waiter, a->job.fd, POLLIN);
+		chan_waiter_set_fd(&a->waiter, a->job_watch, a->job.fd);
 	}
 	probe_start(a);
 	if (!a->indexing)

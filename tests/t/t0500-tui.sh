@@ -75,6 +75,22 @@ wait_for "undone" "undid change set 1"
 cmp -s lib/util.c "$T/util.before" || fail "/undo did not restore lib/util.c: $(diff "$T/util.before" lib/util.c)"
 ok "/undo restores the file"
 
+# idle: the core and the three workers sleep; no wake-ups in 3 s
+if [ -z "${IPC_NO_INOTIFY:-}" ]; then
+  sleep 1.2   # the session file is saved within a second of the last change
+  core=$(tui_pid)
+  pids="$core $(pgrep -P "$core" | tr '\n' ' ')"
+  expect_eq "three workers" 4 "$(echo $pids | wc -w)"
+  before=""; for p in $pids; do before="$before $(switches "$p")"; done
+  sleep 3
+  set -- $before
+  for p in $pids; do
+    d=$(( $(switches "$p") - $1 )); shift
+    [ "$d" -le 2 ] || fail "idle: process $p ($(tr '\0' ' ' </proc/"$p"/cmdline | cut -c1-60)) switched $d times in 3 s"
+  done
+  ok "idle: the core and the workers make no wake-ups"
+fi
+
 # resizing: the narrow layout at 80x24 shows one pane with tabs; 200x60 the three
 tm resize-window -t loom -x 80 -y 24
 wait_for "narrow layout: tabs" "^ +Conversation +Ledger +Diff"

@@ -61,3 +61,9 @@ tui_stop() {
 
 # tui_pid: the loom process in the pane (the pane's shell runs it as its child)
 tui_pid() { pgrep -P "$(tm display -p -t loom '#{pane_pid}')" -x loom; }
+
+# switches PID: context switches of all the process's threads so far
+switches() {
+  cat /proc/"$1"/task/*/status 2>/dev/null |
+    awk '/^(non)?voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'
+}
