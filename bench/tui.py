@@ -377,11 +377,12 @@ def main():
     print("idle %.0f s: %s" % (a.idle, ", ".join(
         "pid %d: %d CPU ticks, %d switches" % (p, v[0], v[1]) for p, v in stream["idle"].items())))
     total = sum(mem.get(k, 0) for k in ("core", "architect", "explorer", "coder"))
+    during = mem.get("core_during_index", 0) + mem.get("index", 0)
     print("peak RSS on %s (MiB): core %.1f, architect %.1f, explorer %.1f, coder %.1f, index "
-          "refresh %.1f; core + workers %.1f" % (
+          "refresh %.1f; core + workers %.1f, core + refresh while it ran %.1f" % (
               os.path.basename(large), mem.get("core", 0) / 1024, mem.get("architect", 0) / 1024,
               mem.get("explorer", 0) / 1024, mem.get("coder", 0) / 1024,
-              mem.get("index", 0) / 1024, total / 1024))
+              mem.get("index", 0) / 1024, total / 1024, during / 1024))
 
 
 if __name__ == "__main__":

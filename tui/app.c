@@ -114,7 +114,7 @@ struct app {
 	/* LOOM_TUI_STATS: frame and latency figures, written to the log at exit */
 	int stats;
 	uint64_t first_frame_ns, key_ns;
-	long index_rss_kib;
+	long index_rss_kib, core_at_index_kib;
 	uint64_t *frame_ns, *lat_ns;
 	size_t nframe, cframe, nlat, clat;
 };
@@ -406,6 +406,8 @@ static void index_check(struct app *a)
 		struct rusage ru;
 		if (getrusage(RUSAGE_CHILDREN, &ru) == 0)
 			a->index_rss_kib = ru.ru_maxrss;
+		/* the core's own peak so far: what it had beside the refresh */
+		a->core_at_index_kib = proc_peak_rss_kib(0);
 	}
 	if (rc < 0) {
 		fail(a, "index: %s", e.msg);
@@ -1865,9 +1867,9 @@ static void teardown(struct app *a)
 		stat_print("key_to_screen", a->lat_ns, a->nlat);
 		fprintf(stderr,
 		        "loom: stats: peak_rss_kib core=%ld architect=%ld explorer=%ld coder=%ld "
-		        "index=%ld\n",
+		        "index=%ld core_during_index=%ld\n",
 		        proc_peak_rss_kib(0), a->ws.w[0].maxrss_kb, a->ws.w[1].maxrss_kb,
-		        a->ws.w[2].maxrss_kb, a->index_rss_kib);
+		        a->ws.w[2].maxrss_kb, a->index_rss_kib, a->core_at_index_kib);
 	}
 	restore_stderr(a);
 	if (a->have_db)
