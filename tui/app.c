@@ -329,10 +329,20 @@ static void probe_check(struct app *a)
 
 static void index_progress(struct app *a)
 {
-	if (a->job.total)
-		snprintf(a->u.index_state, sizeof(a->u.index_state), "indexing %zu/%zu",
+	if (a->job.total) {
+		/* a bar of 10 cells, in eighths */
+		static const char *const part[] = { "", "▏", "▎", "▍", "▌", "▋", "▊", "▉" };
+		size_t eighths = a->job.done >= a->job.total ? 80 : a->job.done * 80 / a->job.total;
+		char bar[64] = "";
+		size_t i, k = 0;
+		for (i = 0; i < eighths / 8; i++)
+			k += (size_t)snprintf(bar + k, sizeof(bar) - k, "█");
+		k += (size_t)snprintf(bar + k, sizeof(bar) - k, "%s", part[eighths % 8]);
+		for (i = eighths / 8 + (eighths % 8 != 0); i < 10; i++)
+			k += (size_t)snprintf(bar + k, sizeof(bar) - k, " ");
+		snprintf(a->u.index_state, sizeof(a->u.index_state), "indexing ▕%s▏ %zu/%zu", bar,
 		         a->job.done, a->job.total);
-	else
+	} else
 		snprintf(a->u.index_state, sizeof(a->u.index_state), "indexing…");
 	a->u.dirty |= UI_DIRTY_STATUS;
 }

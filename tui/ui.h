@@ -111,7 +111,7 @@ struct ui {
 	int n_ctx, ctx_used;
 	double tok_s;
 	enum ui_worker_state worker[3];
-	char index_state[64]; /* "index fresh", "indexing 120/4000", ... */
+	char index_state[128]; /* "index fresh", "indexing 120/4000", ... */
 	int busy;             /* a model call is running: spinner */
 	unsigned spin;
 	uint64_t stream_t0; /* for tokens/s */

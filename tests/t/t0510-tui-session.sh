@@ -76,14 +76,33 @@ wait_for "check output in the diff pane" "CHECK-RAN"
 expect_match "its title" "exit 0" "$(screen)"
 ok "the check runs after the change and its output shows in the diff pane"
 
-# tags: /tag, and the ledger marks them
-keys BTab BTab
+# the ledger pane: t tags the selected file, r runs the query again with it
+keys BTab      # the diff pane has the focus: back to the ledger
+wait_for "ledger focused" "Ledger · query"
+keys End t
+wait_for "tagged from the ledger" "tagged [^ ]+: r runs the query again"
+keys r
+wait_for "query run again" "the ledger of query"
+expect_match "tagged file marked" "[0-9] # " "$(screen)"
+keys Tab Tab   # back to the conversation
+ok "the ledger pane tags a file and runs the query again"
+
+# wide characters in the input line
+type_text "héllo 日本語 ok"
+wait_for "UTF-8 and wide characters" "› héllo 日本語 ok"
+keys C-u
+wait_gone "Ctrl-U clears" "héllo"
+
+# tags: /tag, /untag
+type_text "/untag @$(sed -n 's/.*tagged \([^ ]*\): r runs.*/\1/p' <<<"$(screen)" | head -n1)"
+keys Enter
+wait_for "untagged" "untagged 1 path"
 type_text "/tag src/cli.c"
 keys Enter
 wait_for "tagged" "tagged 1 path"
 type_text "/tag"
 keys Enter
-wait_for "tags listed" "tags: src/cli\\.c"
+wait_for "tags listed" "tags: src/cli\\.c( |$)"
 type_text "/nosuch"
 keys Enter
 wait_for "unknown command" "unknown command '/nosuch'"
@@ -117,6 +136,27 @@ wait_for "exited" "\\[loom exited 0\\]"
 tui_stop
 ok "--resume reopens the conversation, the plan, the ledger and the tags"
 srv_stop
+
+# --- Esc cancels a generation; an 8-colour terminal -------------------------
+reply "$T/slow" 001 'fault: stall 20000' "$PLAN"
+srv_start slow
+TUI_TERM=screen tui_start 100 30 "$R" LOOM_ENDPOINT="$URL"
+wait_for "index" "index fresh"
+type_text "slow one"
+keys Enter
+wait_for "working" "working… Esc cancels"
+keys Escape
+wait_for "cancelled" "cancelled after 0 of 0 steps|cancelled" 5
+wait_gone "no longer busy" "working… Esc cancels" 5
+colours=$(tm capture-pane -p -e -t loom | grep -Eo $'\e\\[[0-9;]*m' | tr -d '\e[m' | tr ';' '\n' | grep -E '^(38|48|9[0-7]|10[0-7])$' | sort -u | tr '\n' ' ' || :)
+expect_eq "8 colours only: no 256-colour or bright codes" "" "$colours"
+tm capture-pane -p -e -t loom | grep -Eq $'\e\\[([0-9;]*;)?3[0-7](;[0-9;]*)?m' || fail "no basic colours on an 8-colour terminal"
+type_text "/quit"
+keys Enter
+wait_for "exited" "\\[loom exited 0\\]"
+tui_stop
+kill -TERM "$PID"; wait "$PID" || :
+ok "Esc cancels the running generation; an 8-colour terminal gets 8 colours"
 
 # --- no model server; broken theme and keys ----------------------------------
 printf 'default = 300\n' >"$T/bad.theme"
