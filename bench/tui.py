@@ -36,6 +36,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+SERVERS = set()  # stopped whatever happens
 
 
 class Tmux:
@@ -145,10 +146,13 @@ class Server:
                 break
             time.sleep(0.01)
         self.url = "http://127.0.0.1:" + open(port).read().strip()
+        SERVERS.add(self)
 
     def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        self.p.wait()
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            self.p.wait()
+        SERVERS.discard(self)
 
 
 def quit_loom(tm):
@@ -352,6 +356,8 @@ def main():
         mem = memory(tm, a, tmp, large)
     finally:
         tm.stop()
+        for srv in list(SERVERS):
+            srv.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
     print("first frame (median of %d, seconds from start to the screen):" % a.runs)

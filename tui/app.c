@@ -101,6 +101,7 @@ struct app {
 	struct cmd check;
 	int checking;
 	int job_watch, check_watch, ws_check_watch; /* in waiter, and in the workers' waiter */
+	int stdin_watch, ws_stdin_watch;
 
 	int sigpipe[2];
 	struct chan_waiter waiter; /* before the workers start; theirs after */
@@ -300,6 +301,7 @@ static void probe_start(struct app *a)
 }
 
 static void start_pending(struct app *a);
+static void workers_up(struct app *a);
 
 static void probe_check(struct app *a)
 {
@@ -322,6 +324,9 @@ static void probe_check(struct app *a)
 		memset(&a->m, 0, sizeof(a->m));
 	}
 	status_model(a);
+	/* the workers could not start without the model server: now they can */
+	if (a->probe == PROBE_OK && !a->workers_up && !a->indexing && a->have_db)
+		workers_up(a);
 	start_pending(a);
 }
 
@@ -388,7 +393,7 @@ static void workers_up(struct app *a)
 	a->ws.on_token = on_token;
 	a->ws.ctx = a;
 	a->ws.cancel = &a->cancel;
-	chan_waiter_add_fd(&a->ws.waiter, STDIN_FILENO, POLLIN);
+	a->ws_stdin_watch = chan_waiter_add_fd(&a->ws.waiter, STDIN_FILENO, POLLIN);
 	chan_waiter_add_fd(&a->ws.waiter, a->sigpipe[0], POLLIN);
 	chan_waiter_add_fd(&a->ws.waiter, a->probe_pipe[0], POLLIN);
 	a->ws_check_watch =
@@ -1647,6 +1652,19 @@ static void resume(struct app *a)
 
 /* ---- the loop ---- */
 
+/* The terminal hung up (closed without SIGHUP, or the descriptor went bad): leave, or spin. */
+static int terminal_gone(struct app *a)
+{
+	const struct chan_waiter *w = a->workers_up ? &a->ws.waiter : &a->waiter;
+	int id = a->workers_up ? a->ws_stdin_watch : a->stdin_watch;
+
+	if (id < 0 || (size_t)id >= w->nwatch ||
+	    !(w->watch[id].revents & (POLLHUP | POLLERR | POLLNVAL)))
+		return 0;
+	a->exit_code = LOOM_EXIT_INTERRUPT;
+	return 1;
+}
+
 static int wait_timeout(struct app *a)
 {
 	uint64_t now = fs_now_ns();
@@ -1708,6 +1726,8 @@ static void loop(struct app *a)
 			break;
 		}
 		read_signals(a);
+		if (terminal_gone(a))
+			break;
 		read_keys(a);
 		probe_check(a);
 		index_check(a);
@@ -1823,7 +1843,7 @@ static int setup(struct app *a, struct error *e)
 
 	/* the refresh forks: before any thread starts */
 	chan_waiter_init(&a->waiter);
-	chan_waiter_add_fd(&a->waiter, STDIN_FILENO, POLLIN);
+	a->stdin_watch = chan_waiter_add_fd(&a->waiter, STDIN_FILENO, POLLIN);
 	chan_waiter_add_fd(&a->waiter, a->sigpipe[0], POLLIN);
 	chan_waiter_add_fd(&a->waiter, a->probe_pipe[0], POLLIN);
 	a->job_watch = chan_waiter_add_fd(&a->waiter, -1, POLLIN);

@@ -438,10 +438,14 @@ static int listen_local(int *port)
 {
 	struct sockaddr_in a;
 	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)*port);
+	/* a server started again on its old port (--port) must not wait out TIME_WAIT */
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 16) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
@@ -457,7 +461,7 @@ static int listen_local(int *port)
 static const char usage[] =
         "usage: loom-fakesrv --script DIR [--port-file FILE] [--log FILE]\n"
         "                    [--api any|llamacpp|ollama|openai] [--model NAME] [--n-ctx N]\n"
-        "                    [--api-key KEY] [--loading N]\n"
+        "                    [--api-key KEY] [--loading N] [--port N]\n"
         "\n"
         "A scripted fake model server on 127.0.0.1 for tests: chat requests are\n"
         "answered from DIR/*.reply in name order. Writes the port to FILE (or stdout),\n"
@@ -503,6 +507,7 @@ int main(int argc, char **argv)
 		{ "n-ctx", required_argument, NULL, 'n' },
 		{ "api-key", required_argument, NULL, 'k' },
 		{ "loading", required_argument, NULL, 'L' },
+		{ "port", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -510,7 +515,7 @@ int main(int argc, char **argv)
 	const char *script = NULL, *port_file = NULL, *log_path = NULL;
 	struct error e = ERROR_INIT;
 	struct sigaction sa;
-	int c, lfd, port, rc = LOOM_EXIT_OK;
+	int c, lfd, port = 0, rc = LOOM_EXIT_OK;
 	size_t i;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -535,6 +540,10 @@ int main(int argc, char **argv)
 		case 'L':
 			if ((s.loading = parse_long(optarg, 0)) < 0)
 				return usage_error("bad --loading '%s'", optarg);
+			break;
+		case 'P':
+			if ((port = (int)parse_long(optarg, 1)) < 0 || port > 65535)
+				return usage_error("bad --port '%s'", optarg);
 			break;
 		case 'h': fputs(usage, stdout); return LOOM_EXIT_OK;
 		default: fputs(usage, stderr); return LOOM_EXIT_USAGE;

@@ -173,3 +173,29 @@ keys Enter
 wait_for "exited" "\\[loom exited 0\\]"
 tui_stop
 ok "no model server, a broken theme and a bad key binding: one line each, and the session goes on"
+
+# --- the model server comes up after the session started ---------------------
+sed -i '/^keys = /d' .loom/config
+git checkout -q -- lib/util.c
+reply "$T/late" 001 '' "$PLAN"
+reply "$T/late" 002 '' "$EDIT_TWO"
+srv_start late
+port=$(cat "$T/late.port")
+srv_stop
+tui_start 120 30 "$R" LOOM_ENDPOINT="http://127.0.0.1:$port"
+wait_for "no server yet" "cannot reach the model server"
+srv_start late --port "$port"
+type_text "/model"
+keys Enter
+wait_for "connected now" "model: fake-model.gguf at"
+wait_for "the workers start then" "A○ E○ C○"
+type_text "print the checksum in hex"
+keys Enter
+wait_for "the request goes through" "to decide" 10
+keys BTab BTab   # from the diff pane back to the input line
+type_text "/quit"
+keys Enter
+wait_for "exited" "\\[loom exited 0\\]"
+tui_stop
+srv_stop
+ok "a model server started after the session: /model connects and the workers start"
