@@ -324,7 +324,7 @@ static void probe_check(struct app *a)
 		memset(&a->m, 0, sizeof(a->m));
 	}
 	status_model(a);
-	/* the workers could not start without the model server: now they can */
+	/* the workers wait for the model server and the index */
 	if (a->probe == PROBE_OK && !a->workers_up && !a->indexing && a->have_db)
 		workers_up(a);
 	start_pending(a);
@@ -439,7 +439,10 @@ static void index_check(struct app *a)
 		}
 		a->have_db = 1;
 	}
-	workers_up(a);
+	/* the model worker probes the server as it starts: only once it is known to answer,
+	   so that a server that does not answer never holds up the screen */
+	if (a->probe == PROBE_OK)
+		workers_up(a);
 }
 
 /* ---- the task ---- */
