@@ -1537,7 +1537,7 @@ static void key(struct app *a, int fn, wint_t ch)
 		u->dirty = UI_DIRTY_ALL;
 		return;
 	}
-	if ((act == KA_NEXT_PANE || act == KA_PREV_PANE) && act == KA_NEXT_PANE && completing(a)) {
+	if (act == KA_NEXT_PANE && completing(a)) {
 		complete(a);
 		return;
 	}
@@ -1561,7 +1561,7 @@ static void key(struct app *a, int fn, wint_t ch)
 	default: break;
 	}
 	if (w == KW_INPUT) {
-		input_key(a, fn ? (int)ch : (int)ch, fn);
+		input_key(a, (int)ch, fn);
 		return;
 	}
 	if (w == KW_LEDGER) {
