@@ -112,7 +112,7 @@ struct ui {
 	double tok_s;
 	enum ui_worker_state worker[3];
 	char index_state[128]; /* "index fresh", "indexing 120/4000", ... */
-	int busy;             /* a model call is running: spinner */
+	int busy;              /* a model call is running: spinner */
 	unsigned spin;
 	uint64_t stream_t0; /* for tokens/s */
 	size_t stream_chars;
