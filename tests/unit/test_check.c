@@ -659,6 +659,31 @@ static void test_priority(void)
 }
 
 /* docs/CHECKS.md's table of classes lists every class, in priority order. */
+static void test_doc(void)
+{
+	struct buf doc = BUF_INIT;
+	struct error e = ERROR_INIT;
+	char *p = source_path("docs/CHECKS.md"), *row;
+	const char *at, *prev = NULL;
+	size_t i;
+
+	CHECK_INT(fs_read_file(p, 0, &doc, &e), 0);
+	at = strstr(doc.ptr, "| class | meaning |");
+	CHECK(at != NULL);
+	for (i = 0; at && check_class_names[i]; i++) {
+		row = xasprintf("\n| `%s` |", check_class_names[i]);
+		prev = at;
+		at = strstr(at, row);
+		if (!at)
+			fprintf(stderr, "docs/CHECKS.md: no row for %s after %.20s\n", row + 1,
+			        prev);
+		CHECK(at != NULL);
+		free(row);
+	}
+	free(p);
+	buf_release(&doc);
+}
+
 /* ---- the real samples ---- */
 
 struct scase {
@@ -1420,6 +1445,7 @@ int main(void)
 	test_detect_order();
 	test_patterns();
 	test_priority();
+	test_doc();
 	test_samples();
 	test_warnings_only();
 	test_budget();
