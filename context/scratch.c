@@ -18,8 +18,9 @@
  *
  * A sync is a merge of two sorted lists, the scan (context/scan.c: the work
  * tree's files, with stat data) and the manifest: a path in both whose two
- * stat records still match is skipped, with one fstatat() in the copy; the
- * rest is copied or removed. Both trees are walked with a stack of open
+ * stat records still match is skipped, with one fstatat() in the copy (those
+ * run while the scan runs, on every core); the rest is copied (on every core)
+ * or removed. Both trees are walked with a stack of open
  * directory descriptors (struct dirs): each component is opened with
  * O_NOFOLLOW relative to its parent, and sorted paths share their parents, so
  * a file costs one fstatat() on each side and no path is resolved twice by
@@ -1244,6 +1245,32 @@ static void check_item(struct worker *w, size_t i)
 	c->ok[i] = same_copy(&w->dst, c->old->v[i].path, &c->old->v[i].r, &st);
 }
 
+/*
+ * Loading the manifest and checking the copies need nothing from the scan, so
+ * they run beside it, in a thread of their own (with the pool's threads).
+ */
+struct prep {
+	struct scratch *s;
+	struct manifest old;
+	int have;          /* the manifest was there and sound */
+	unsigned char *ok; /* ok[i]: old.v[i]'s copy is as written */
+};
+
+static void *prep_thread(void *arg)
+{
+	struct prep *p = arg;
+	struct pool pool;
+	struct check_pass cp;
+
+	p->have = mf_load(p->s->slotfd, &p->old);
+	p->ok = xcalloc(p->old.n + 1, 1);
+	cp.old = &p->old;
+	cp.ok = p->ok;
+	pool_run(&pool, p->old.n, check_item, &cp, -1, p->s->fd);
+	pool_release(&pool);
+	return NULL;
+}
+
 /* A file to copy: its entry in the new manifest, and what the old one said. */
 struct todo {
 	size_t at;                  /* index in the new manifest */
@@ -1291,7 +1318,9 @@ int scratch_sync(struct scratch *s, struct repo *r, struct scratch_stats *st, st
 	size_t npend = 0, ngone = 0, gone_cap = 0, ntodo = 0, todo_cap = 0, i, j, k;
 	uint64_t t0 = fs_now_ns();
 	int64_t racy_after = real_now_ns() - RACY_NS;
-	int rootfd = -1, rc = -1, dirty = 0, failed = 0, have;
+	int rootfd = -1, rc = -1, dirty = 0, failed = 0, have, started, scan_rc;
+	struct prep prep;
+	pthread_t prep_tid;
 
 	if (!st)
 		st = &none;
@@ -1299,7 +1328,18 @@ int scratch_sync(struct scratch *s, struct repo *r, struct scratch_stats *st, st
 	memset(&nw, 0, sizeof(nw));
 	memset(&old, 0, sizeof(old));
 	dirs_init(&dst, s->fd);
-	if (scan_run(r, &sc, 0, e) < 0)
+	memset(&prep, 0, sizeof(prep));
+	prep.s = s;
+	started = pthread_create(&prep_tid, NULL, prep_thread, &prep) == 0;
+	scan_rc = scan_run(r, &sc, 0, e);
+	if (started)
+		pthread_join(prep_tid, NULL);
+	else
+		prep_thread(&prep);
+	old = prep.old;
+	ok = prep.ok;
+	have = prep.have;
+	if (scan_rc < 0)
 		goto out;
 	if (sc.unreadable) {
 		/* a copy without them would fail the check for the wrong reason */
@@ -1327,8 +1367,6 @@ int scratch_sync(struct scratch *s, struct repo *r, struct scratch_stats *st, st
 		error_errno(e, "cannot open '%s'", r->root);
 		goto out;
 	}
-	/* after the scan, which has freed its copy of the git index by now */
-	have = mf_load(s->slotfd, &old);
 	if (!have) {
 		/* a first copy, or one whose record was lost: make it again from nothing */
 		int fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
@@ -1344,14 +1382,6 @@ int scratch_sync(struct scratch *s, struct repo *r, struct scratch_stats *st, st
 	pseen = xcalloc(npend + 1, 1);
 	for (k = 0; k < npend; k++)
 		hmap_put(&forced, pend[k], strlen(pend[k]), k);
-
-	/* are the copies as written? one fstatat() each, on every core */
-	ok = xcalloc(old.n + 1, 1);
-	{
-		struct check_pass cp = { &old, ok };
-		pool_run(&pool, old.n, check_item, &cp, -1, s->fd);
-		pool_release(&pool);
-	}
 
 	/* the merge: keep, remove now, or copy below */
 	for (i = 0, j = 0; i < sc.n || j < old.n;) {
