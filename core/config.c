@@ -12,12 +12,15 @@
 #include "core/config.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/fs.h"
 #include "core/kv.h"
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -253,4 +256,55 @@ long config_long(const struct config *c, enum config_key k)
 double config_double(const struct config *c, enum config_key k)
 {
 	return strtod(c->val[k], NULL);
+}
+
+int config_write_key(const char *path, enum config_key k, const char *value, struct error *e)
+{
+	struct buf in = BUF_INIT, out = BUF_INIT;
+	const char *p, *name = keys[k].name;
+	char *tmp;
+	int fd, done = 0, rc = 0;
+
+	if (check_value(k, value, e) < 0)
+		return -1;
+	if (access(path, F_OK) == 0 && fs_read_file(path, 1 << 20, &in, e) < 0)
+		return -1;
+	/* the key's first line is replaced, later ones dropped; the rest stays as it is */
+	for (p = in.ptr; p && *p;) {
+		const char *nl = strchr(p, '\n'), *q = p;
+		size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p), n = strlen(name);
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (!strncmp(q, name, n) && (q[n] == ' ' || q[n] == '\t' || q[n] == '=')) {
+			const char *r = q + n;
+			while (*r == ' ' || *r == '\t')
+				r++;
+			if (*r == '=') {
+				if (!done)
+					buf_addf(&out, "%s = %s\n", name, value);
+				done = 1;
+				p += len;
+				continue;
+			}
+		}
+		buf_add(&out, p, len);
+		if (!nl)
+			buf_addch(&out, '\n');
+		p += len;
+	}
+	if (!done)
+		buf_addf(&out, "%s = %s\n", name, value);
+	tmp = xasprintf("%s.tmp%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, out.ptr, out.len) != (ssize_t)out.len || fsync(fd) < 0 ||
+	    close(fd) < 0 || rename(tmp, path) < 0) {
+		rc = error_errno(e, "cannot write %s", path);
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	buf_release(&in);
+	buf_release(&out);
+	return rc;
 }

@@ -68,6 +68,14 @@ int config_load_env(struct config *c);
  * NULL, then the environment. Returns the number of bad lines and values seen.
  */
 int config_load(struct config *c, const char *repo_conf_dir);
+/*
+ * Sets key k to value in the settings file at path (created when missing):
+ * its first "k = ..." line is replaced and later ones dropped, every other
+ * line kept as it is; written through a temporary file and a rename. The
+ * value is checked as config_set does. -1 with e set on a bad value or a
+ * write error (the file is then untouched).
+ */
+int config_write_key(const char *path, enum config_key k, const char *value, struct error *e);
 /* The user's configuration file path; the caller frees it. */
 char *config_user_path(void);
 

@@ -222,54 +222,10 @@ int demo_write_files(const char *dir, const struct demo_file *files, struct erro
 /* Makes dir, which holds the sample's files, a git repository with them in one commit. */
 static int git_commit_all(const char *dir, struct error *e)
 {
-	git_repository *git = NULL;
-	git_index *idx = NULL;
-	git_tree *tree = NULL;
-	git_signature *sig = NULL;
-	git_oid tree_id, commit_id;
-	const struct demo_file *f;
-	int rc = -1;
-
-	gitx_init();
-	if (git_repository_init(&git, dir, 0) < 0) {
-		gitx_error(e, "cannot make a git repository");
-		goto out;
-	}
-	if (git_repository_index(&idx, git) < 0) {
-		gitx_error(e, "cannot open the git index");
-		goto out;
-	}
-	for (f = demo_repo_files; f->path; f++)
-		if (git_index_add_bypath(idx, f->path) < 0) {
-			gitx_error(e, "cannot add the sample's files to git");
-			goto out;
-		}
-	if (git_index_write(idx) < 0 || git_index_write_tree(&tree_id, idx) < 0 ||
-	    git_tree_lookup(&tree, git, &tree_id) < 0) {
-		gitx_error(e, "cannot write the git index");
-		goto out;
-	}
-	/* the user's own identity, as their commits have; loom's when git has none */
-	if (git_signature_default(&sig, git) < 0 &&
-	    git_signature_now(&sig, "loom", "loom@localhost") < 0) {
-		gitx_error(e, "cannot make a commit signature");
-		goto out;
-	}
-	if (git_commit_create_v(&commit_id, git, "HEAD", sig, sig, NULL,
-	                        "greet: a tiny command-line greeter (the sample of loom demo)\n",
-	                        tree, 0) < 0) {
-		gitx_error(e, "cannot commit the sample's files");
-		goto out;
-	}
-	rc = 0;
-out:
-	git_signature_free(sig);
-	git_tree_free(tree);
-	git_index_free(idx);
-	git_repository_free(git);
-	if (rc < 0)
-		error_prefix(e, "'%s'", dir);
-	return rc;
+	if (gitx_commit_all(dir, "greet: a tiny command-line greeter (the sample of loom demo)\n",
+	                    e) < 0)
+		return error_prefix(e, "'%s'", dir);
+	return 0;
 }
 
 /* The directory temporary files go in: $TMPDIR, else /tmp. */
