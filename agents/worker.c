@@ -222,6 +222,15 @@ static int restrict_self(struct worker *w, struct error *e)
 	return sandbox_apply(&p, e) < 0 ? -1 : 0;
 }
 
+static cJSON *usage_zero(void)
+{
+	cJSON *u = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(u, "in", 0);
+	cJSON_AddNumberToObject(u, "out", 0);
+	return u;
+}
+
 static uint64_t busy(struct worker *w)
 {
 	return w->ops->busy_ns ? w->ops->busy_ns(&w->env) : 0;
@@ -298,6 +307,7 @@ int worker_main(int argc, char **argv, const struct worker_ops *ops)
 		cJSON_AddStringToObject(f, "message", e.msg);
 		cJSON_AddStringToObject(f, "kind", "start");
 		cJSON_AddNumberToObject(f, "model_us", 0);
+		cJSON_AddItemToObject(f, "usage", usage_zero());
 		if (w.out.fd >= 0)
 			send_rec(&w, IPC_ERROR, f);
 		else
@@ -316,7 +326,7 @@ int worker_main(int argc, char **argv, const struct worker_ops *ops)
 	for (;;) {
 		struct job *j;
 		cJSON *res, *f;
-		uint64_t t0;
+		uint64_t t0, in0, out0;
 		const char *fail;
 
 		pthread_mutex_lock(&w.lock);
@@ -335,6 +345,9 @@ int worker_main(int argc, char **argv, const struct worker_ops *ops)
 		e.msg[0] = '\0';
 		fail = "failed";
 		t0 = busy(&w);
+		in0 = out0 = 0;
+		if (ops->tokens)
+			ops->tokens(&w.env, &in0, &out0);
 		res = ops->handle(&w.env, j->kind, j->payload, &fail, &e);
 		f = res ? res : cJSON_CreateObject();
 		if (res) {
@@ -347,8 +360,16 @@ int worker_main(int argc, char **argv, const struct worker_ops *ops)
 			cJSON_AddStringToObject(f, "message", e.msg);
 			cJSON_AddStringToObject(f, "kind", w.cancel ? "cancelled" : fail);
 		}
-		/* how long of it the model server took: the core's accounts of the time */
+		/* how long of it the model server took, and its tokens: the core's accounts */
 		cJSON_AddNumberToObject(f, "model_us", (double)((busy(&w) - t0) / 1000u));
+		{
+			uint64_t in1 = 0, out1 = 0;
+			cJSON *u = cJSON_AddObjectToObject(f, "usage");
+			if (ops->tokens)
+				ops->tokens(&w.env, &in1, &out1);
+			cJSON_AddNumberToObject(u, "in", (double)(in1 - in0));
+			cJSON_AddNumberToObject(u, "out", (double)(out1 - out0));
+		}
 		send_rec(&w, res ? IPC_RESULT : IPC_ERROR, f);
 		pthread_mutex_lock(&w.lock);
 		w.current = NULL;

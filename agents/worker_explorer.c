@@ -103,5 +103,13 @@ static void done(struct worker_env *w)
 }
 
 const struct worker_ops worker_explorer_ops = {
-	"loom-worker-explorer", 1u << SANDBOX_EXPLORER, prepare, policy, NULL, handle, NULL, done,
+	"loom-worker-explorer",
+	1u << SANDBOX_EXPLORER,
+	prepare,
+	policy,
+	NULL,
+	handle,
+	NULL,
+	NULL,
+	done,
 };

@@ -4,6 +4,7 @@
  * endpoint (and read its certificates); the sandbox then leaves them no
  * filesystem and, where the kernel can, no port but the model's.
  */
+#include "agents/lessons.h"
 #include "agents/worker.h"
 
 #include <stdlib.h>
@@ -88,6 +89,14 @@ static cJSON *handle(struct worker_env *w, const char *kind, const cJSON *p, con
 		                   str(p, "summary") ? str(p, "summary") : "", &plan, e) < 0)
 			goto fail;
 		cJSON_AddItemToObject(res, "plan", plan);
+	} else if (w->role == SANDBOX_ARCHITECT && !strcmp(kind, "lesson")) {
+		char *rule = NULL;
+		if (lesson_distill(&st->m, &w->io, str(p, "error") ? str(p, "error") : "",
+		                   str(p, "failed") ? str(p, "failed") : "",
+		                   str(p, "fixed") ? str(p, "fixed") : "", &rule, e) < 0)
+			goto fail;
+		cJSON_AddStringToObject(res, "rule", rule);
+		free(rule);
 	} else if (w->role == SANDBOX_CODER && !strcmp(kind, "code")) {
 		struct edits es = EDITS_INIT;
 		char *reply = NULL;
@@ -119,6 +128,14 @@ static uint64_t busy_ns(struct worker_env *w)
 	return w->state ? ((struct model_state *)w->state)->m.busy_ns : 0;
 }
 
+static void tokens(struct worker_env *w, uint64_t *in, uint64_t *out)
+{
+	struct model_state *st = w->state;
+
+	*in = st ? st->m.tokens_in : 0;
+	*out = st ? st->m.tokens_out : 0;
+}
+
 static void done(struct worker_env *w)
 {
 	struct model_state *st = w->state;
@@ -139,5 +156,6 @@ const struct worker_ops worker_model_ops = {
 	ready,
 	handle,
 	busy_ns,
+	tokens,
 	done,
 };

@@ -115,6 +115,15 @@ static int on_record(void *ctx, const struct chan_msg *m)
 	x = cJSON_GetObjectItemCaseSensitive(m->rec, "model_us");
 	if (cJSON_IsNumber(x) && x->valuedouble > 0)
 		c->ws->model_us += (uint64_t)x->valuedouble; /* re-sent work counted too */
+	x = cJSON_GetObjectItemCaseSensitive(m->rec, "usage");
+	if (cJSON_IsObject(x)) {
+		const cJSON *in = cJSON_GetObjectItemCaseSensitive(x, "in");
+		const cJSON *out = cJSON_GetObjectItemCaseSensitive(x, "out");
+		if (cJSON_IsNumber(in) && in->valuedouble > 0)
+			c->ws->tokens_in += (uint64_t)in->valuedouble;
+		if (cJSON_IsNumber(out) && out->valuedouble > 0)
+			c->ws->tokens_out += (uint64_t)out->valuedouble;
+	}
 	switch (m->type) {
 	case IPC_HELLO:
 		x = cJSON_GetObjectItemCaseSensitive(m->rec, "protocol");

@@ -62,9 +62,10 @@ struct workers {
 	struct worker_proc w[WORKER__COUNT];
 	struct chan_waiter waiter; /* the outboxes; a caller may add its own descriptors */
 	unsigned long next_id;
-	uint64_t model_us; /* the model server's time, as the workers reported it */
-	int timeout_ms;    /* per request; LOOM_WORKER_TIMEOUT (seconds) overrides */
-	int silent_ms;     /* IPC_SILENT_MS; LOOM_WORKER_SILENT (seconds, at least 2) overrides */
+	uint64_t model_us;              /* the model server's time, as the workers reported it */
+	uint64_t tokens_in, tokens_out; /* the model's tokens, prompt and generated, as reported */
+	int timeout_ms;                 /* per request; LOOM_WORKER_TIMEOUT (seconds) overrides */
+	int silent_ms; /* IPC_SILENT_MS; LOOM_WORKER_SILENT (seconds, at least 2) overrides */
 	/* streamed model text of the running request, or NULL; text NULL: a
 	   restarted worker streams the request again from its start */
 	int (*on_token)(void *ctx, enum worker_role r, const char *text, size_t n);

@@ -1065,8 +1065,14 @@ int model_chat(struct model *m, const struct model_request *r, struct model_repl
 		}
 		out->retries++;
 	}
-	free(body);
 	m->busy_ns += fs_now_ns() - t0;
+	/* tokens as the server counted them, else as the client estimates them */
+	m->tokens_in += out->prompt_tokens >= 0 ? (uint64_t)out->prompt_tokens
+	                                        : (uint64_t)model_estimate_tokens(strlen(body));
+	m->tokens_out += out->completion_tokens >= 0
+	                         ? (uint64_t)out->completion_tokens
+	                         : (uint64_t)model_estimate_tokens(out->text.len);
+	free(body);
 	out->seconds = (double)(fs_now_ns() - t0) / 1e9;
 	if (rc < 0 && out->retries)
 		error_prefix(e, "after %d retr%s", out->retries, out->retries == 1 ? "y" : "ies");

@@ -91,10 +91,11 @@ struct model {
 	char *api_key;      /* from the variable named by api_key_env; never logged */
 	long connect_timeout_ms, stall_timeout_ms;
 	int retries;
-	enum model_fail fail; /* of the last failed call */
-	uint64_t busy_ns;     /* time spent waiting on the server, all calls together */
-	void *curl;           /* CURL *, reused across calls */
-	void *multi;          /* CURLM * */
+	enum model_fail fail;           /* of the last failed call */
+	uint64_t busy_ns;               /* time spent waiting on the server, all calls together */
+	uint64_t tokens_in, tokens_out; /* prompt and generated tokens, all calls together */
+	void *curl;                     /* CURL *, reused across calls */
+	void *multi;                    /* CURLM * */
 };
 #define MODEL_INIT                                                                                 \
 	{                                                                                          \

@@ -11,7 +11,7 @@
  * to this file's tables or to the framing in docs/PROTOCOL.md: a reader that
  * sees another "v" reports the record and does not act on it.
  */
-#define IPC_VERSION 1
+#define IPC_VERSION 2
 
 /* The longest line, its '\n' included: writers refuse bigger records, readers skip them. */
 #define IPC_MAX_LINE ((size_t)8 << 20)
@@ -56,7 +56,7 @@ struct ipc_field {
 	enum ipc_ftype type;
 };
 
-#define IPC_MAX_FIELDS 4
+#define IPC_MAX_FIELDS 5
 struct ipc_schema {
 	const char *name;                        /* the "type" value */
 	enum ipc_dir dir;                        /* which file it travels in */
@@ -88,13 +88,15 @@ static const struct ipc_schema ipc_schema[IPC_TYPE_COUNT] = {
 	                 IPC_OUTBOX,
 	                 { { "id", IPC_STRING },
 	                   { "payload", IPC_OBJECT },
-	                   { "model_us", IPC_INT } } },
+	                   { "model_us", IPC_INT },
+	                   { "usage", IPC_OBJECT } } },
 	[IPC_ERROR] = { "error",
 	                IPC_OUTBOX,
 	                { { "id", IPC_STRING },
 	                  { "message", IPC_STRING },
 	                  { "kind", IPC_STRING },
-	                  { "model_us", IPC_INT } } },
+	                  { "model_us", IPC_INT },
+	                  { "usage", IPC_OBJECT } } },
 	[IPC_HEARTBEAT] = { "heartbeat", IPC_OUTBOX, { { NULL, IPC_NOFIELD } } },
 };
 

@@ -242,7 +242,7 @@ run=$!
 streaming coder
 pid=$(worker_pid coder)
 outbox=$(ls "$XDG_RUNTIME_DIR"/loom-*/coder.out.jsonl | head -n1)
-printf '{"v":1,"seq":999,"type":"result","id":"r3","payload":{"reply":"half a rec' >>"$outbox"
+printf '{"v":2,"seq":999,"type":"result","id":"r3","payload":{"reply":"half a rec' >>"$outbox"
 kill -9 "$pid"
 wait $run || fail "run after a truncated line: $(cat "$T/err")"
 cmp -s lib/util.c "$T/util.want" || fail "truncated line: the file is not as proposed"

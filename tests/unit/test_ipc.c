@@ -212,7 +212,7 @@ static void test_proto(void)
 	CHECK_INT(ipc_check(IPC_CANCEL, o, &e), -1);
 	CHECK_STR(e.msg, "field 'id' twice in a 'cancel' record");
 	cJSON_Delete(o);
-	o = cJSON_Parse("{\"v\":1,\"seq\":3,\"type\":\"heartbeat\",\"extra\":true}");
+	o = cJSON_Parse("{\"v\":2,\"seq\":3,\"type\":\"heartbeat\",\"extra\":true}");
 	CHECK_INT(ipc_check(IPC_HEARTBEAT, o, &e), -1);
 	CHECK_STR(e.msg, "unknown field 'extra' in a 'heartbeat' record");
 	cJSON_Delete(o);
@@ -298,9 +298,9 @@ static void test_writer(void)
 	cJSON_Delete(o);
 	CHECK_INT(chan_send(&w, IPC_HEARTBEAT, NULL, &e), 0);
 	CHECK_INT(fs_read_file(path, 0, &b, &e), 0);
-	CHECK_STR(b.ptr, "{\"v\":1,\"seq\":1,\"type\":\"request\",\"id\":\"r1\",\"kind\":\"plan\","
+	CHECK_STR(b.ptr, "{\"v\":2,\"seq\":1,\"type\":\"request\",\"id\":\"r1\",\"kind\":\"plan\","
 	                 "\"payload\":{\"task\":\"a \\\"b\\\"\"}}\n"
-	                 "{\"v\":1,\"seq\":2,\"type\":\"heartbeat\"}\n");
+	                 "{\"v\":2,\"seq\":2,\"type\":\"heartbeat\"}\n");
 
 	/* refused: nothing written, seq unchanged */
 	o = cJSON_Parse("{\"seq\":9,\"id\":\"r1\"}");
@@ -334,10 +334,10 @@ static void test_writer(void)
 	chan_writer_close(&w);
 	buf_reset(&b);
 	fs_read_file(path, 0, &b, &e);
-	CHECK(strstr(b.ptr, "\n{\"v\":1,\"seq\":4,\"type\":\"token\",\"id\":\"r1\",\"text\":"
+	CHECK(strstr(b.ptr, "\n{\"v\":2,\"seq\":4,\"type\":\"token\",\"id\":\"r1\",\"text\":"
 	                    "\"there\"}\n") != NULL);
 	CHECK(strstr(b.ptr,
-	             "\n{\"v\":1,\"seq\":3,\"type\":\"token\",\"id\":\"r1\",\"text\":\"hi\"}\n") !=
+	             "\n{\"v\":2,\"seq\":3,\"type\":\"token\",\"id\":\"r1\",\"text\":\"hi\"}\n") !=
 	      NULL);
 
 	CHECK_INT(chan_writer_open(&w, tmp, &e), -1); /* a directory */
@@ -353,7 +353,7 @@ static void test_limits(void)
 	struct error e = ERROR_INIT;
 	struct got g = GOT_INIT(0);
 	char *path = tpath("limits.jsonl"), *text;
-	const char *head = "{\"v\":1,\"seq\":1,\"type\":\"token\",\"id\":\"t\",\"text\":\"";
+	const char *head = "{\"v\":2,\"seq\":1,\"type\":\"token\",\"id\":\"t\",\"text\":\"";
 	size_t room = IPC_MAX_LINE - strlen(head) - strlen("\"}\n"), before;
 	struct buf line = BUF_INIT;
 
@@ -369,7 +369,7 @@ static void test_limits(void)
 	CHECK_INT(file_size(path), IPC_MAX_LINE);
 
 	/* an over-long line written behind chan_send's back, then a good one */
-	buf_adds(&line, "{\"v\":1,\"seq\":2,\"type\":\"token\",\"id\":\"t\",\"text\":\"");
+	buf_adds(&line, "{\"v\":2,\"seq\":2,\"type\":\"token\",\"id\":\"t\",\"text\":\"");
 	buf_adds(&line, text);
 	buf_adds(&line, "yy\"}\n");
 	write_raw(path, line.ptr, line.len);
@@ -384,7 +384,7 @@ static void test_limits(void)
 	CHECK_INT(g.n[CHAN_TOO_LONG], 1);
 	CHECK(strstr(g.problem, "limits.jsonl' at byte 8388608: line longer than 8388608 bytes: "
 	                        "skipped") != NULL);
-	CHECK_INT(r.offset, before + strlen("{\"v\":1,\"seq\":2,\"type\":\"token\",\"id\":\"t\","
+	CHECK_INT(r.offset, before + strlen("{\"v\":2,\"seq\":2,\"type\":\"token\",\"id\":\"t\","
 	                                    "\"text\":\"after\"}\n"));
 	CHECK_INT(r.line.cap, 0); /* the big lines' memory was given back */
 	chan_reader_close(&r);
@@ -396,9 +396,9 @@ static void test_limits(void)
 	r.max_line = 40;
 	r.offset = file_size(path);
 	r.seq = 2;
-	write_raw(path, "{\"v\":1,\"seq\":3,\"type\":\"heartbeat\"     }\n", 40);  /* 39 + '\n' */
-	write_raw(path, "{\"v\":1,\"seq\":4,\"type\":\"heartbeat\"      }\n", 41); /* 40 + '\n' */
-	write_raw(path, "{\"v\":1,\"seq\":4,\"type\":\"heartbeat\"}\n", 35);
+	write_raw(path, "{\"v\":2,\"seq\":3,\"type\":\"heartbeat\"     }\n", 40);  /* 39 + '\n' */
+	write_raw(path, "{\"v\":2,\"seq\":4,\"type\":\"heartbeat\"      }\n", 41); /* 40 + '\n' */
+	write_raw(path, "{\"v\":2,\"seq\":4,\"type\":\"heartbeat\"}\n", 35);
 	CHECK_INT(chan_read(&r, collect, &g, &e), 0);
 	CHECK_STR(g.log.ptr, "R3 long R4");
 	chan_reader_close(&r);
@@ -417,17 +417,17 @@ static void test_bad_lines(void)
 	} cases[] = {
 		{ "not json", "bad", "not JSON" },
 		{ "[1,2]", "bad", "not a JSON object" },
-		{ "{\"v\":1,\"seq\":1,\"type\":\"heartbeat\"} x", "bad",
+		{ "{\"v\":2,\"seq\":1,\"type\":\"heartbeat\"} x", "bad",
 		  "bytes after the JSON value" },
 		{ "{\"seq\":1,\"type\":\"heartbeat\"}", "bad", "'v' missing or not a number" },
-		{ "{\"v\":2,\"seq\":1,\"type\":\"heartbeat\"}", "version",
-		  "protocol version 2, expected 1" },
-		{ "{\"v\":1,\"seq\":0,\"type\":\"heartbeat\"}", "bad",
+		{ "{\"v\":3,\"seq\":1,\"type\":\"heartbeat\"}", "version",
+		  "protocol version 3, expected 2" },
+		{ "{\"v\":2,\"seq\":0,\"type\":\"heartbeat\"}", "bad",
 		  "'seq' missing or not a positive integer" },
-		{ "{\"v\":1,\"seq\":1.5,\"type\":\"heartbeat\"}", "bad",
+		{ "{\"v\":2,\"seq\":1.5,\"type\":\"heartbeat\"}", "bad",
 		  "'seq' missing or not a positive integer" },
-		{ "{\"v\":1,\"seq\":1,\"type\":\"bogus\"}", "bad", "unknown record type 'bogus'" },
-		{ "{\"v\":1,\"seq\":1,\"type\":\"cancel\"}", "bad",
+		{ "{\"v\":2,\"seq\":1,\"type\":\"bogus\"}", "bad", "unknown record type 'bogus'" },
+		{ "{\"v\":2,\"seq\":1,\"type\":\"cancel\"}", "bad",
 		  "'id' missing in a 'cancel' record" },
 		{ "", "", "" },
 	};
@@ -440,9 +440,9 @@ static void test_bad_lines(void)
 		char *path = tpath("bad.jsonl"), *want;
 
 		unlink(path);
-		write_raw(path, "{\"v\":1,\"seq\":1,\"type\":\"heartbeat\"}\n", 35);
+		write_raw(path, "{\"v\":2,\"seq\":1,\"type\":\"heartbeat\"}\n", 35);
 		write_raw(path, cases[i].line, strlen(cases[i].line));
-		write_raw(path, "\n{\"v\":1,\"seq\":2,\"type\":\"heartbeat\"}\n", 36);
+		write_raw(path, "\n{\"v\":2,\"seq\":2,\"type\":\"heartbeat\"}\n", 36);
 		CHECK_INT(chan_reader_open(&r, path, &e), 0);
 		CHECK_INT(chan_read(&r, collect, &g, &e), 0);
 		want = xasprintf("R1%s%s R2", *cases[i].log ? " " : "", cases[i].log);
@@ -500,7 +500,7 @@ static void test_seq(void)
 	/* skip_to_end: only what comes next, numbering checked from the last record */
 	chan_reader_close(&r);
 	CHECK_INT(chan_reader_open(&r, path, &e), 0);
-	write_raw(path, "{\"v\":1,\"seq\":9,\"ty", 18);
+	write_raw(path, "{\"v\":2,\"seq\":9,\"ty", 18);
 	CHECK_INT(chan_reader_skip_to_end(&r, &e), 0);
 	CHECK_INT(r.seq, 8);
 	CHECK_INT(r.offset, file_size(path) - 18);
@@ -582,7 +582,7 @@ static void test_stream(void)
 			o = token("d", b.ptr);
 			s = cJSON_PrintUnformatted(o);
 			buf_reset(&line);
-			buf_addf(&line, "{\"v\":1,\"seq\":%d,\"type\":\"token\",%s\n", i, s + 1);
+			buf_addf(&line, "{\"v\":2,\"seq\":%d,\"type\":\"token\",%s\n", i, s + 1);
 			while (off < line.len) {
 				size_t n = 1 + (size_t)rand() % 700;
 				if (n > line.len - off)
@@ -626,7 +626,7 @@ static void test_killed_writer(void)
 	char *path = tpath("killed.jsonl");
 	size_t frag = (size_t)3 << 20, big = (size_t)4 << 20;
 	size_t line =
-	        strlen("{\"v\":1,\"seq\":1,\"type\":\"token\",\"id\":\"w\",\"text\":\"\"}\n") +
+	        strlen("{\"v\":2,\"seq\":1,\"type\":\"token\",\"id\":\"w\",\"text\":\"\"}\n") +
 	        big - 1;
 	uint64_t size;
 	int p[2], i, caught = 0;
@@ -647,7 +647,7 @@ static void test_killed_writer(void)
 		}
 		/* the first 3 MiB of record 11, as a write cut short by SIGKILL leaves it */
 		buf_reset(&b);
-		buf_adds(&b, "{\"v\":1,\"seq\":11,\"type\":\"token\",\"id\":\"k\",\"text\":\"");
+		buf_adds(&b, "{\"v\":2,\"seq\":11,\"type\":\"token\",\"id\":\"k\",\"text\":\"");
 		while (b.len < frag)
 			buf_addch(&b, 'q');
 		if (write(w.fd, b.ptr, b.len) != (ssize_t)b.len)
