@@ -146,6 +146,7 @@ int agents_flag(struct config *c, int opt, const char *arg)
 		{ 'M', CONF_MODEL, "--model" },
 		{ 'X', CONF_MAX_TOKENS, "--max-tokens" },
 		{ 'F', CONF_EDIT_FORMAT, "--edit-format" },
+		{ 'K', CONF_CHECK, "--check" },
 	};
 	size_t i;
 	struct error e = ERROR_INIT;

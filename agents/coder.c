@@ -47,9 +47,8 @@ int coder_propose(struct model *m, const struct role_io *io, const char *goal, c
 	if (prev_reply && feedback) {
 		owned[nowned++] = xstrdup(prev_reply);
 		msgs[nmsgs++] = (struct model_msg){ "assistant", owned[nowned - 1] };
-		owned[nowned++] = xasprintf("That did not apply: %s. Reply again with corrected "
-		                            "edit blocks only.",
-		                            feedback);
+		/* the caller's whole correction: why the last reply failed, what to send */
+		owned[nowned++] = xstrdup(feedback);
 		msgs[nmsgs++] = (struct model_msg){ "user", owned[nowned - 1] };
 	}
 	for (attempt = 0; attempt <= retries; attempt++) {

@@ -50,8 +50,10 @@ enum coder_format { CODER_SEARCH_REPLACE, CODER_WHOLE };
 
 /*
  * The Coder: a step's goal and its Context Map become edit blocks. It never
- * writes or reads a file. feedback, when not NULL, is the previous reply and
- * why it could not be used; it is shown to the model as a correction. A reply
+ * writes or reads a file. prev_reply and feedback, when not NULL, are the
+ * previous reply and the whole correction to show after it as the user's next
+ * message (why it could not be used: an edit that did not apply, a check that
+ * failed, and what to send instead). A reply
  * with no usable blocks is retried with the parser's message, io->retries
  * times. On success *reply holds the model's text (caller frees).
  */

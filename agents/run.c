@@ -21,6 +21,7 @@
 
 #include "agents/task.h"
 #include "agents/workers.h"
+#include "core/check.h"
 #include "context/index.h"
 #include "context/summary.h"
 #include "core/exitcode.h"
@@ -30,7 +31,8 @@
 #include "core/utf8.h"
 #include "core/xalloc.h"
 
-#define RUN_EXIT_PARTIAL 3 /* some steps produced no usable proposal */
+#define RUN_EXIT_PARTIAL 3                /* some steps produced no usable proposal */
+#define RUN_CHECK_MS     (10 * 60 * 1000) /* the check's time limit by default */
 
 enum approve { APPROVE_ASK, APPROVE_ALL, APPROVE_NONE };
 
@@ -49,7 +51,8 @@ struct run {
 	struct model m;
 	struct config conf;
 	enum approve approve;
-	int json, commit, rootfd, keep;
+	int json, commit, rootfd, keep, no_check;
+	long check_ms;
 	struct workers ws;
 	FILE *tty; /* for --approve=ask */
 	uint64_t t0, index_ns, start_ns;
@@ -239,15 +242,40 @@ static void on_event(void *ctx, struct task *t, enum task_event what, int step, 
 		}
 		event(run, ev);
 		break;
+	case TASK_CHECK:
+		ev = event_new("check", step);
+		{
+			cJSON *it;
+			cJSON_ArrayForEach(it, data)
+			        cJSON_AddItemToObject(ev, it->string, cJSON_Duplicate(it, 1));
+		}
+		event(run, ev);
+		if (!run->json)
+			printf("  %s\n", msg);
+		break;
 	case TASK_ERROR: report_error(run, step, msg); break;
 	case TASK_DONE: break;
 	}
 }
 
+/* No check command is set: say what the repository suggests, never run it unasked. */
+static void suggest_check(struct run *run)
+{
+	struct check_cands c = CHECK_CANDS_INIT;
+	size_t n = check_detect(run->r.root, &c);
+
+	if (n && !run->json)
+		log_note("proposals are not checked: no check command; '%s' would do (%s): pass "
+		         "--check '%s' or set check in .loom/config",
+		         c.v[0].cmd, c.v[0].why, c.v[0].cmd);
+	check_cands_release(&c);
+}
+
 static const char run_usage[] =
         "usage: loom run [--tag PATH_OR_GLOB]... [--approve=ask|all|none] [--json] [--commit]\n"
         "                [-C PATH] [--endpoint URL] [--api API] [--model NAME]\n"
-        "                [--max-tokens N] [--edit-format F] TASK...\n"
+        "                [--max-tokens N] [--edit-format F] [--check CMD | --no-check]\n"
+        "                [--check-timeout S] TASK...\n"
         "\n"
         "Plans the task, builds a Context Map and asks for edits for each step, shows\n"
         "them as diffs and applies the approved hunks (undo with 'loom undo').\n"
@@ -262,6 +290,11 @@ static const char run_usage[] =
         "  --edit-format F the Coder's edits: search-replace, whole (whole files), or\n"
         "                  auto (the default: whole files for models under 3B parameters)\n"
         "  --keep-session  keep the workers' session directory (for debugging)\n"
+        "  --check CMD     check each proposal with CMD (e.g. 'make test') in a scratch copy\n"
+        "                  before it is shown; failures go back to the Coder (default: the\n"
+        "                  check setting)\n"
+        "  --no-check      do not check proposals\n"
+        "  --check-timeout S  seconds a check may take (default 600)\n"
         "\n"
         "exit status: 0 every step done, 1 failure, 2 usage, 3 some steps had no usable\n"
         "proposal, 130 interrupted\n";
@@ -279,6 +312,9 @@ int cli_run(int argc, char **argv)
 		{ "max-tokens", required_argument, NULL, 'X' },
 		{ "edit-format", required_argument, NULL, 'F' },
 		{ "keep-session", no_argument, NULL, 'k' },
+		{ "check", required_argument, NULL, 'K' },
+		{ "no-check", no_argument, NULL, 'N' },
+		{ "check-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -292,7 +328,7 @@ int cli_run(int argc, char **argv)
 	const char **tags = NULL, *dir = ".";
 	size_t ntags = 0, tcap = 0, i;
 	char *summary = NULL;
-	int c, rc = LOOM_EXIT_FAIL, started = 0;
+	int c, rc = LOOM_EXIT_FAIL, started = 0, task_watch;
 	uint64_t t;
 	struct task_env env;
 	struct task tk;
@@ -327,12 +363,26 @@ int cli_run(int argc, char **argv)
 		case 'j': run.json = 1; break;
 		case 'c': run.commit = 1; break;
 		case 'k': run.keep = 1; break;
+		case 'N': run.no_check = 1; break;
+		case 'T': {
+			char *end;
+			double sec = strtod(optarg, &end);
+			if (end == optarg || *end || !(sec >= 1 && sec <= 86400)) {
+				log_error("--check-timeout: '%s' is not a number of seconds from 1 "
+				          "to 86400",
+				          optarg);
+				goto usage;
+			}
+			run.check_ms = (long)(sec * 1000);
+			break;
+		}
 		case 'C': dir = optarg; break;
 		case 'E':
 		case 'A':
 		case 'M':
 		case 'X':
 		case 'F':
+		case 'K':
 			if (agents_flag(&flags, c, optarg) < 0)
 				goto usage;
 			break;
@@ -409,6 +459,11 @@ int cli_run(int argc, char **argv)
 	env.commit = run.commit;
 	env.tags = tags;
 	env.ntags = ntags;
+	env.check = run.no_check ? NULL : config_get(&run.conf, CONF_CHECK);
+	env.check_limit_ms = run.check_ms ? run.check_ms : RUN_CHECK_MS;
+	if (!run.no_check && !*env.check)
+		suggest_check(&run);
+	task_watch = chan_waiter_add_fd(&run.ws.waiter, -1, POLLIN);
 	if (task_start(&tk, &env, task.ptr, summary, on_event, &run, &e) < 0) {
 		report_error(&run, 0, e.msg);
 		goto out;
@@ -420,6 +475,8 @@ int cli_run(int argc, char **argv)
 			goto out;
 		}
 		task_pump(&tk);
+		/* a running check's output wakes the loop too */
+		chan_waiter_set_fd(&run.ws.waiter, task_watch, task_fd(&tk));
 		if (task_running(&tk) && workers_wait(&run.ws, 200, &e) < 0) {
 			report_error(&run, 0, e.msg);
 			goto out;
@@ -437,6 +494,10 @@ int cli_run(int argc, char **argv)
 		cJSON_AddNumberToObject(ev, "proposed", tk.proposed);
 		cJSON_AddNumberToObject(ev, "applied", tk.applied);
 		cJSON_AddNumberToObject(ev, "failed", tk.failed);
+		if (tk.checks) {
+			cJSON_AddNumberToObject(ev, "checks", tk.checks);
+			cJSON_AddItemToObject(ev, "todo", cJSON_Duplicate(tk.todos, 1));
+		}
 		tm = cJSON_AddObjectToObject(ev, "timing");
 		cJSON_AddNumberToObject(tm, "total_ms", ms(total));
 		cJSON_AddNumberToObject(tm, "model_ms", model);
@@ -446,6 +507,10 @@ int cli_run(int argc, char **argv)
 		cJSON_AddNumberToObject(tm, "plan_model_ms", (double)tk.plan_model_us / 1000);
 		cJSON_AddNumberToObject(tm, "steps_ms", ms(tk.steps_ns));
 		cJSON_AddNumberToObject(tm, "steps_model_ms", (double)tk.steps_model_us / 1000);
+		cJSON_AddNumberToObject(tm, "check_ms", tk.check_s * 1000);
+		tm = cJSON_AddObjectToObject(ev, "tokens");
+		cJSON_AddNumberToObject(tm, "prompt", (double)run.ws.tokens_in);
+		cJSON_AddNumberToObject(tm, "generated", (double)run.ws.tokens_out);
 		/* peak resident memory, KiB: this process, and each worker (its largest run) */
 		mem = cJSON_AddObjectToObject(ev, "memory_kb");
 		cJSON_AddNumberToObject(mem, "core", (double)core_kb);
@@ -456,8 +521,13 @@ int cli_run(int argc, char **argv)
 			worker_kb = kb > worker_kb ? kb : worker_kb;
 		}
 		if (!run.json) {
+			const cJSON *td;
 			printf("\n%d step%s: %d proposed, %d applied, %d failed\n", tk.steps,
 			       tk.steps == 1 ? "" : "s", tk.proposed, tk.applied, tk.failed);
+			cJSON_ArrayForEach(td, tk.todos)
+			        printf("TODO: %s (%s)\n",
+			               cJSON_GetObjectItemCaseSensitive(td, "goal")->valuestring,
+			               cJSON_GetObjectItemCaseSensitive(td, "error")->valuestring);
 			printf("time: %.1f s, of which the model %.1f s and Loom %.0f ms; "
 			       "memory: %.1f MiB, workers up to %.1f MiB\n",
 			       ms(total) / 1000, model / 1000, ms(total) - model,

@@ -23,14 +23,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "agents/lessons.h"
+#include "agents/verify.h"
 #include "core/apply.h"
 #include "core/fs.h"
 #include "core/path.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
 
-enum { PLANNING, EXPLORING, CODING, REVIEW, DONE };
+enum { PLANNING, EXPLORING, CODING, VERIFYING, SPLITTING, REVIEW, DONE };
 
 static void emit(struct task *t, enum task_event ev, const cJSON *data, const char *msg)
 {
@@ -60,7 +63,14 @@ static void step_release(struct task *t)
 	t->have_map = 0;
 	free(t->prev);
 	free(t->feedback);
-	t->prev = t->feedback = NULL;
+	free(t->reply);
+	t->prev = t->feedback = t->reply = NULL;
+	cJSON_Delete(t->check);
+	t->check = NULL;
+	t->checking = 0;
+	t->check_attempt = 0;
+	if (t->ver && verify_running(t->ver) && t->baseline != 1)
+		verify_cancel(t->ver);
 }
 
 static void finish(struct task *t, int stopped)
@@ -103,7 +113,13 @@ static int send_code(struct task *t)
 	unsigned long id;
 
 	cJSON_AddStringToObject(p, "goal", goal(t));
-	cJSON_AddStringToObject(p, "context", t->map.text);
+	if (t->lessons) {
+		char *c = xasprintf("%s\n%s", t->lessons, t->map.text);
+		cJSON_AddStringToObject(p, "context", c);
+		free(c);
+	} else {
+		cJSON_AddStringToObject(p, "context", t->map.text);
+	}
 	cJSON_AddStringToObject(p, "format", t->format == CODER_WHOLE ? "whole" : "search-replace");
 	if (t->prev && t->feedback) {
 		cJSON_AddStringToObject(p, "prev_reply", t->prev);
@@ -171,8 +187,20 @@ int task_start(struct task *t, const struct task_env *env, const char *request, 
 	t->ctx = ctx;
 	t->t0 = fs_now_ns();
 	t->model0 = env->ws->model_us;
+	t->todos = cJSON_CreateArray();
+	{
+		struct lessons ls;
+		struct error le = ERROR_INIT;
+		if (lessons_load(&ls, env->r->loom_dir, &le) == 0) {
+			t->lessons = lessons_prompt(&ls, LESSONS_BUDGET);
+			lessons_release(&ls);
+		}
+	}
+	/* the Architect sees the lessons after the summary, the Coder before the context */
+	t->summary = xasprintf("%s%s%s", summary ? summary : "", t->lessons ? "\n" : "",
+	                       t->lessons ? t->lessons : "");
 	cJSON_AddStringToObject(p, "request", request);
-	cJSON_AddStringToObject(p, "summary", summary ? summary : "");
+	cJSON_AddStringToObject(p, "summary", t->summary);
 	id = workers_send(env->ws, WORKER_ARCHITECT, "plan", p, e);
 	cJSON_Delete(p);
 	if (!id) {
@@ -181,6 +209,19 @@ int task_start(struct task *t, const struct task_env *env, const char *request, 
 		return -1;
 	}
 	t->state = PLANNING;
+	if (env->check && *env->check) {
+		/* the check of the work tree as it is, while the Architect plans: what
+		   "no worse" means for the steps' checks */
+		struct error ce = ERROR_INIT;
+		t->ver = verify_new(env->r);
+		if (verify_start(t->ver, env->check, env->check_limit_ms, NULL, 0, &ce) < 0) {
+			emit(t, TASK_NOTE, NULL, ce.msg);
+			verify_free(t->ver);
+			t->ver = NULL;
+		} else {
+			t->baseline = 1;
+		}
+	}
 	return 0;
 }
 
@@ -371,6 +412,459 @@ static void step_failed(struct task *t, const char *msg)
 	next_step(t);
 }
 
+static void propose(struct task *t)
+{
+	cJSON *j;
+
+	t->proposed++;
+	t->state = REVIEW;
+	j = task_proposal_json(t);
+	emit(t, TASK_PROPOSAL, j, NULL);
+	cJSON_Delete(j);
+}
+
+/* Starts the check of the step's proposal, or waits for the baseline's to end first. */
+static void check_step(struct task *t)
+{
+	struct verify_file *vf;
+	struct error e = ERROR_INIT;
+	size_t i;
+	int rc;
+
+	t->state = VERIFYING;
+	t->checking = 1;
+	if (t->baseline == 1)
+		return; /* started when the baseline's check ends */
+	vf = xcalloc(t->nfiles + 1, sizeof(*vf));
+	for (i = 0; i < t->nfiles; i++) {
+		vf[i].path = t->files[i].path;
+		vf[i].data = t->files[i].diff.deleted ? NULL
+		             : t->files[i].new.ptr    ? t->files[i].new.ptr
+		                                      : "";
+		vf[i].len = t->files[i].new.len;
+	}
+	rc = verify_start(t->ver, t->env->check, t->env->check_limit_ms, vf, t->nfiles, &e);
+	free(vf);
+	if (rc < 0) {
+		/* the proposal goes to the user unchecked, saying so */
+		emit(t, TASK_NOTE, NULL, e.msg);
+		t->checking = 0;
+		propose(t);
+		return;
+	}
+	t->checking = 2;
+	t->checks++;
+}
+
+static int compile_class(const char *k)
+{
+	return !strcmp(k, "syntax") || !strcmp(k, "undefined-name") ||
+	       !strcmp(k, "type-mismatch") || !strcmp(k, "link") || !strcmp(k, "rust-borrow") ||
+	       !strcmp(k, "rust-missing-derive");
+}
+
+/* Error-looking lines of a trimmed output: a rough measure of how bad a failure is. */
+static int count_errors(const char *s)
+{
+	int n = 0;
+
+	while (s && *s) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+		char line[512];
+		snprintf(line, sizeof(line), "%.*s", (int)(len < 511 ? len : 511), s);
+		if (strstr(line, "error") || strstr(line, "Error") || strstr(line, "FAIL") ||
+		    strstr(line, "panicked") || strstr(line, "Assertion"))
+			n++;
+		s = nl ? nl + 1 : NULL;
+	}
+	return n;
+}
+
+static cJSON *check_json(const struct verify_result *r, int baseline)
+{
+	cJSON *c = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(c, "passed", r->passed);
+	cJSON_AddNumberToObject(c, "status", r->status);
+	cJSON_AddBoolToObject(c, "timed_out", r->timed_out);
+	cJSON_AddNumberToObject(c, "seconds", r->seconds);
+	cJSON_AddStringToObject(c, "class", r->klass);
+	cJSON_AddStringToObject(c, "output", r->output ? r->output : "");
+	if (baseline)
+		cJSON_AddBoolToObject(c, "baseline", 1);
+	return c;
+}
+
+/* The first line of s, at most n bytes, into buf. */
+static const char *first_line(const char *s, char *buf, size_t n)
+{
+	size_t len = s ? strcspn(s, "\n") : 0;
+
+	snprintf(buf, n, "%.*s", (int)(len < n - 1 ? len : n - 1), s ? s : "");
+	return buf;
+}
+
+static void todo(struct task *t, const char *why)
+{
+	cJSON *o = cJSON_CreateObject();
+	char msg[1024];
+
+	cJSON_AddStringToObject(o, "goal", goal(t));
+	cJSON_AddStringToObject(o, "error", why);
+	cJSON_AddItemToArray(t->todos, o);
+	t->todo++;
+	snprintf(msg, sizeof(msg), "TODO: '%s' still fails the check: %s", goal(t), why);
+	step_failed(t, msg);
+}
+
+static void send_split(struct task *t, const char *err);
+
+/* Asks the Architect to split the current step into smaller ones (after its lesson, if any). */
+static void split(struct task *t, const char *err)
+{
+	files_release(t);
+	t->state = SPLITTING;
+	if (t->lesson_id) {
+		free(t->split_wait);
+		t->split_wait = xstrdup(err);
+		return;
+	}
+	send_split(t, err);
+}
+
+static void send_split(struct task *t, const char *err)
+{
+	struct buf req = BUF_INIT;
+	const cJSON *f;
+	cJSON *p = cJSON_CreateObject();
+	struct error e = ERROR_INIT;
+
+	buf_addf(&req,
+	         "A step of a larger change keeps failing its check. Split it into 2 to 4 smaller "
+	         "steps, each a small change on its own, in order.\nStep: %s\nFiles:",
+	         goal(t));
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(step_json(t), "files"))
+	        buf_addf(&req, " %s", f->valuestring);
+	buf_addf(&req, "\nThe check `%s` failed with:\n%s", t->env->check, err);
+	cJSON_AddStringToObject(p, "request", req.ptr);
+	cJSON_AddStringToObject(p, "summary", t->summary ? t->summary : "");
+	buf_release(&req);
+	if (!workers_send(t->env->ws, WORKER_ARCHITECT, "plan", p, &e)) {
+		cJSON_Delete(p);
+		todo(t, e.msg);
+		return;
+	}
+	cJSON_Delete(p);
+}
+
+static int step_depth(const struct task *t)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(step_json(t), "depth");
+	return cJSON_IsNumber(d) ? d->valueint : 0;
+}
+
+static void on_split(struct task *t, struct workers_reply *r)
+{
+	cJSON *plan, *steps, *all, *s, *copy;
+	int n, k, depth = step_depth(t);
+	char msg[256];
+
+	if (r->error) {
+		if (fatal_reply(t, r))
+			return;
+		todo(t, r->error);
+		return;
+	}
+	plan = cJSON_GetObjectItemCaseSensitive(r->result, "plan");
+	steps = cJSON_GetObjectItemCaseSensitive(plan, "steps");
+	n = cJSON_GetArraySize(steps);
+	if (n < 2 || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(steps, 0),
+	                                                              "goal"))) {
+		todo(t, n < 2 ? "the architect could not split the step"
+		              : "the architect sent a malformed plan");
+		return;
+	}
+	/* the step is replaced by its parts, one level deeper */
+	all = cJSON_GetObjectItemCaseSensitive(t->plan, "steps");
+	k = t->step - 1;
+	cJSON_DeleteItemFromArray(all, k);
+	cJSON_ArrayForEach(s, steps)
+	{
+		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(s, "goal")))
+			continue;
+		copy = cJSON_Duplicate(s, 1);
+		cJSON_DeleteItemFromObjectCaseSensitive(copy, "depth");
+		cJSON_AddNumberToObject(copy, "depth", depth + 1);
+		cJSON_InsertItemInArray(all, k++, copy);
+	}
+	n = k - (t->step - 1);
+	t->steps = cJSON_GetArraySize(all);
+	{
+		cJSON *ev = cJSON_Duplicate(t->plan, 1), *sp = cJSON_AddObjectToObject(ev, "split");
+		cJSON_AddNumberToObject(sp, "step", t->step);
+		cJSON_AddNumberToObject(sp, "into", n);
+		snprintf(msg, sizeof(msg), "step %d is split into %d smaller steps", t->step, n);
+		emit(t, TASK_NOTE, NULL, msg);
+		emit(t, TASK_PLAN, ev, NULL);
+		cJSON_Delete(ev);
+	}
+	t->step--;
+	next_step(t);
+}
+
+/*
+ * A verified failure and its fix: the step, the context it was given, the
+ * reply that failed the check, the error fed back, and the reply that then
+ * passed, appended to .loom/fixes.jsonl for `loom export-training`.
+ */
+static void record_fix(struct task *t, const struct verify_result *res)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *line, *path = fs_join(t->env->r->loom_dir, "fixes.jsonl");
+	FILE *f;
+
+	cJSON_AddNumberToObject(o, "time", (double)time(NULL));
+	cJSON_AddStringToObject(o, "goal", goal(t));
+	cJSON_AddStringToObject(o, "format", t->format == CODER_WHOLE ? "whole" : "search-replace");
+	cJSON_AddStringToObject(o, "context", t->map.text ? t->map.text : "");
+	cJSON_AddStringToObject(o, "failed", t->prev ? t->prev : "");
+	cJSON_AddStringToObject(o, "feedback", t->feedback ? t->feedback : "");
+	cJSON_AddStringToObject(o, "class", t->fail_class);
+	cJSON_AddStringToObject(o, "check", t->env->check);
+	cJSON_AddStringToObject(o, "fixed", t->reply ? t->reply : "");
+	cJSON_AddNumberToObject(o, "seconds", res->seconds);
+	line = cJSON_PrintUnformatted(o);
+	f = fopen(path, "a");
+	if (f) {
+		fprintf(f, "%s\n", line);
+		fclose(f);
+	}
+	free(line);
+	free(path);
+	cJSON_Delete(o);
+}
+
+/* A bounded excerpt of s for the lesson request. */
+static char *excerpt(const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n <= max)
+		return xstrdup(s ? s : "");
+	while (max && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return xasprintf("%.*s\n[...]", (int)max, s);
+}
+
+/* Asks the Architect, idle while the Coder's fix is checked, for the rule the fix teaches. */
+static void ask_lesson(struct task *t)
+{
+	struct error e = ERROR_INIT;
+	cJSON *p;
+	char *x;
+	char day[16];
+	time_t now = time(NULL);
+	struct tm tmv;
+
+	if (t->lesson_id || workers_busy(t->env->ws, WORKER_ARCHITECT))
+		return;
+	p = cJSON_CreateObject();
+	x = excerpt(t->feedback, 1500);
+	cJSON_AddStringToObject(p, "error", x);
+	free(x);
+	x = excerpt(t->prev, 1500);
+	cJSON_AddStringToObject(p, "failed", x);
+	free(x);
+	x = excerpt(t->reply, 1500);
+	cJSON_AddStringToObject(p, "fixed", x);
+	free(x);
+	t->lesson_id = workers_send(t->env->ws, WORKER_ARCHITECT, "lesson", p, &e);
+	cJSON_Delete(p);
+	if (!t->lesson_id)
+		return;
+	localtime_r(&now, &tmv);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tmv);
+	free(t->lesson_from);
+	t->lesson_from =
+	        xasprintf("step '%s' on %s: the check `%s` failed (%s), then passed", goal(t), day,
+	                  t->env->check, t->fail_class[0] ? t->fail_class : "other");
+}
+
+/* Takes the Architect's lesson when it is done; then a split that waited for it. */
+static void pump_lesson(struct task *t)
+{
+	struct workers *ws = t->env->ws;
+	struct workers_reply r = WORKERS_REPLY_INIT;
+	struct error e = ERROR_INIT;
+	char msg[512];
+
+	if (!t->lesson_id || !ws->w[WORKER_ARCHITECT].has_done ||
+	    ws->w[WORKER_ARCHITECT].done.id != t->lesson_id)
+		return;
+	workers_take(ws, WORKER_ARCHITECT, &r);
+	t->lesson_id = 0;
+	if (r.result && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r.result, "rule"))) {
+		const char *rule = cJSON_GetObjectItemCaseSensitive(r.result, "rule")->valuestring;
+		int rc = lessons_add(t->env->r->loom_dir, rule, t->lesson_from, &e);
+		if (rc == 1) {
+			t->lessons_learned++;
+			snprintf(msg, sizeof(msg), "lesson learned: %s", rule);
+			emit(t, TASK_NOTE, NULL, msg);
+		} else if (rc < 0) {
+			emit(t, TASK_NOTE, NULL, e.msg);
+		}
+	}
+	workers_reply_release(&r);
+	if (t->split_wait && t->state == SPLITTING) {
+		char *err = t->split_wait;
+		t->split_wait = NULL;
+		send_split(t, err);
+		free(err);
+	}
+}
+
+/* The step's check ended: propose, retry with the error, split, or give up as a TODO. */
+static void on_checked(struct task *t, struct verify_result *res)
+{
+	char line[300], msg[600];
+	int acceptable = 0;
+
+	t->checking = 0;
+	t->check_s += res->seconds;
+	cJSON_Delete(t->check);
+	t->check = check_json(res, 0);
+	if (res->passed) {
+		snprintf(msg, sizeof(msg), "check passed in %.1f s", res->seconds);
+	} else {
+		/* never worse than before the change: a check that failed before may still
+		   fail the same way, no more */
+		acceptable = t->baseline == 3 && !res->timed_out &&
+		             !(compile_class(res->klass) && !compile_class(t->baseline_class)) &&
+		             count_errors(res->output) <= t->baseline_errors;
+		snprintf(msg, sizeof(msg), "check failed%s%s%s: %s%s", res->klass[0] ? " (" : "",
+		         res->klass, res->klass[0] ? ")" : "",
+		         res->timed_out ? "killed at the time limit"
+		                        : first_line(res->output, line, sizeof(line)),
+		         acceptable ? "; it failed as much before the change, so this is no worse"
+		                    : "");
+	}
+	emit(t, TASK_CHECK, t->check, msg);
+	if (res->passed && t->check_attempt > 0) {
+		record_fix(t, res);
+		ask_lesson(t);
+	}
+	if (res->passed || acceptable) {
+		propose(t);
+		return;
+	}
+	snprintf(t->fail_class, sizeof(t->fail_class), "%s", res->klass);
+	if (t->check_attempt++ < TASK_CHECK_RETRIES) {
+		struct buf fb = BUF_INIT;
+		buf_addf(
+		        &fb,
+		        "Your edits applied, but the repository's check `%s` then failed%s:\n%s\n"
+		        "Send edit blocks again, against the files as they were, so that the check "
+		        "passes.",
+		        t->env->check, res->timed_out ? " (it took too long and was killed)" : "",
+		        res->output ? res->output : "");
+		free(t->prev);
+		free(t->feedback);
+		t->prev = t->reply;
+		t->reply = NULL;
+		t->feedback = buf_detach(&fb, NULL);
+		files_release(t);
+		send_code(t);
+		return;
+	}
+	if (step_depth(t) < TASK_SPLIT_DEPTH) {
+		split(t, res->output ? res->output : "");
+		return;
+	}
+	todo(t, res->timed_out ? "killed at the time limit"
+	                       : first_line(res->output, line, sizeof(line)));
+}
+
+static void on_baseline(struct task *t, struct verify_result *res)
+{
+	char line[300], msg[600];
+
+	t->baseline = res->passed ? 2 : 3;
+	t->check_s += res->seconds;
+	snprintf(t->baseline_class, sizeof(t->baseline_class), "%s", res->klass);
+	t->baseline_errors = count_errors(res->output);
+	if (res->passed)
+		snprintf(msg, sizeof(msg), "check before the change: passed in %.1f s",
+		         res->seconds);
+	else
+		snprintf(msg, sizeof(msg), "check before the change: failed%s%s%s: %s",
+		         res->klass[0] ? " (" : "", res->klass, res->klass[0] ? ")" : "",
+		         res->timed_out ? "killed at the time limit"
+		                        : first_line(res->output, line, sizeof(line)));
+	{
+		cJSON *c = check_json(res, 1);
+		emit(t, TASK_CHECK, c, msg);
+		cJSON_Delete(c);
+	}
+	t->checks++;
+	if (t->state == VERIFYING && t->checking == 1)
+		check_step(t);
+}
+
+/* Takes in a finished check, the baseline's or the step's. */
+static void pump_check(struct task *t)
+{
+	struct verify_result res;
+	const volatile sig_atomic_t *cancel = t->env->ws->cancel;
+
+	if (!t->ver || !verify_running(t->ver))
+		return;
+	if (cancel && *cancel) {
+		verify_cancel(t->ver);
+		if (t->state == VERIFYING) {
+			t->cancelled = 1;
+			emit(t, TASK_ERROR, NULL, "cancelled");
+			finish(t, 1);
+		}
+		t->baseline = t->baseline == 1 ? 0 : t->baseline;
+		return;
+	}
+	if (!verify_poll(t->ver, &res))
+		return;
+	if (res.status < 0) {
+		/* the scratch copy could not be made: no checks in this task, said once */
+		char msg[600];
+		snprintf(msg, sizeof(msg),
+		         "the check could not run, so proposals are not checked: %s",
+		         res.output ? res.output : "");
+		emit(t, TASK_NOTE, NULL, msg);
+		verify_result_release(&res);
+		t->baseline = 0;
+		verify_free(t->ver);
+		t->ver = NULL;
+		if (t->state == VERIFYING) {
+			t->checking = 0;
+			propose(t);
+		}
+		return;
+	}
+	if (t->baseline == 1)
+		on_baseline(t, &res);
+	else if (t->state == VERIFYING && t->checking == 2)
+		on_checked(t, &res);
+	verify_result_release(&res);
+}
+
+int task_fd(const struct task *t)
+{
+	return t->ver ? verify_fd(t->ver) : -1;
+}
+
+int task_timeout_ms(const struct task *t)
+{
+	return t->ver && verify_running(t->ver) ? 1000 : -1;
+}
+
 static void on_code(struct task *t, struct workers_reply *r)
 {
 	struct error e = ERROR_INIT;
@@ -389,7 +883,9 @@ static void on_code(struct task *t, struct workers_reply *r)
 		free(t->prev);
 		free(t->feedback);
 		t->prev = reply;
-		t->feedback = xstrdup(e.msg);
+		t->feedback = xasprintf("That did not apply: %s. Reply again with corrected edit "
+		                        "blocks only.",
+		                        e.msg);
 		if (t->attempt++ >= TASK_RETRIES) {
 			step_failed(t, e.msg);
 			return;
@@ -397,18 +893,16 @@ static void on_code(struct task *t, struct workers_reply *r)
 		send_code(t);
 		return;
 	}
-	free(reply);
+	free(t->reply);
+	t->reply = reply;
 	if (make_diffs(t, &e) < 0) {
 		step_failed(t, e.msg);
 		return;
 	}
-	t->proposed++;
-	t->state = REVIEW;
-	{
-		cJSON *j = task_proposal_json(t);
-		emit(t, TASK_PROPOSAL, j, NULL);
-		cJSON_Delete(j);
-	}
+	if (t->ver)
+		check_step(t);
+	else
+		propose(t);
 }
 
 void task_pump(struct task *t)
@@ -417,11 +911,17 @@ void task_pump(struct task *t)
 		[PLANNING] = WORKER_ARCHITECT,
 		[EXPLORING] = WORKER_EXPLORER,
 		[CODING] = WORKER_CODER,
+		[SPLITTING] = WORKER_ARCHITECT,
 	};
 	struct workers_reply r = WORKERS_REPLY_INIT;
-	int state = t->state;
+	int state;
 
-	if (state != PLANNING && state != EXPLORING && state != CODING)
+	pump_check(t);
+	pump_lesson(t);
+	state = t->state;
+	if (state == SPLITTING && (t->split_wait || t->lesson_id))
+		return;
+	if (state != PLANNING && state != EXPLORING && state != CODING && state != SPLITTING)
 		return;
 	if (!workers_take(t->env->ws, waits[state], &r))
 		return;
@@ -429,6 +929,8 @@ void task_pump(struct task *t)
 		on_plan(t, &r);
 	else if (state == EXPLORING)
 		on_map(t, &r);
+	else if (state == SPLITTING)
+		on_split(t, &r);
 	else
 		on_code(t, &r);
 	workers_reply_release(&r);
@@ -436,7 +938,8 @@ void task_pump(struct task *t)
 
 int task_running(const struct task *t)
 {
-	return t->state != DONE;
+	/* a lesson still being distilled keeps the task going until it is kept */
+	return t->state != DONE || t->lesson_id;
 }
 
 int task_reviewing(const struct task *t)
@@ -606,12 +1109,25 @@ cJSON *task_proposal_json(const struct task *t)
 		cJSON_AddItemToObject(o, "hunks", hs);
 		cJSON_AddItemToArray(files, o);
 	}
+	if (t->check)
+		cJSON_AddItemToObject(ev, "check", cJSON_Duplicate(t->check, 1));
 	return ev;
 }
 
 void task_release(struct task *t)
 {
 	step_release(t);
+	if (t->ver)
+		verify_free(t->ver);
+	t->ver = NULL;
+	cJSON_Delete(t->todos);
+	t->todos = NULL;
+	free(t->summary);
+	t->summary = NULL;
+	free(t->lessons);
+	free(t->lesson_from);
+	free(t->split_wait);
+	t->lessons = t->lesson_from = t->split_wait = NULL;
 	free(t->files);
 	t->files = NULL;
 	t->cap = 0;

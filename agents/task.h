@@ -20,8 +20,12 @@
 #include "core/error.h"
 #include "core/model.h"
 
-#define TASK_RETRIES   2 /* edit blocks that do not apply, fed back per step */
-#define TASK_REPROPOSE 1 /* proposals made again when a file changed on disk meanwhile */
+struct verify;
+
+#define TASK_RETRIES       2 /* edit blocks that do not apply, fed back per step */
+#define TASK_REPROPOSE     1 /* proposals made again when a file changed on disk meanwhile */
+#define TASK_CHECK_RETRIES 2 /* proposals that fail the check, fed back per step */
+#define TASK_SPLIT_DEPTH   2 /* a step that keeps failing is split, and its parts, this deep */
 
 /* What a task runs against; the caller owns all of it and keeps it alive. */
 struct task_env {
@@ -34,14 +38,20 @@ struct task_env {
 	int commit;              /* commit each applied step */
 	const char *const *tags; /* the user's tags, for every step */
 	size_t ntags;
+	const char *check; /* the check command proposals must pass (NULL or "": none) */
+	long check_limit_ms;
 };
 
 enum task_event {
-	TASK_PLAN,     /* data: {"steps": [{"goal", "files"}]} */
-	TASK_STEP,     /* step starts; msg: its goal */
-	TASK_LEDGER,   /* data: the step's evidence ledger (as `loom query --json`) */
-	TASK_NOTE,     /* msg: something the user should know; the flow goes on */
-	TASK_PROPOSAL, /* data: the proposal; the task waits for task_apply or task_skip */
+	TASK_PLAN,   /* data: {"steps": [{"goal", "files", "depth"?}], "split"?: {"step", "into"}};
+	                  again after a step is split into smaller ones */
+	TASK_STEP,   /* step starts; msg: its goal */
+	TASK_LEDGER, /* data: the step's evidence ledger (as `loom query --json`) */
+	TASK_NOTE,   /* msg: something the user should know; the flow goes on */
+	TASK_CHECK,  /* a check ran: data {"passed", "status", "seconds", "class", "output",
+	                  "baseline"?}; msg: one line */
+	TASK_PROPOSAL, /* data: the proposal, with "check" when it was checked; the task waits
+	                  for task_apply or task_skip */
 	TASK_APPLIED,  /* data: {"files", "undo", "commit"?, "warning"?} */
 	TASK_ERROR,    /* msg: one line; the step failed (step > 0), or the task (step 0) */
 	TASK_DONE,     /* the task ended: see stopped, cancelled, failed */
@@ -70,8 +80,12 @@ struct task {
 	int steps; /* in the plan */
 	int step;  /* the current one, 1-based; 0 while planning */
 	int proposed, applied, failed;
-	int stopped;   /* ended before its last step (the workers could not go on) */
-	int cancelled; /* ended by workers_cancel or the cancel flag */
+	int todo;       /* steps left as TODO: they never passed the check, even split */
+	cJSON *todos;   /* [{"goal", "error"}] */
+	int checks;     /* check runs, the baseline included */
+	double check_s; /* their wall time together (they run beside the model's calls) */
+	int stopped;    /* ended before its last step (the workers could not go on) */
+	int cancelled;  /* ended by workers_cancel or the cancel flag */
 	/* where the time went: wall time, and the model server's share as the workers report it */
 	uint64_t plan_ns, steps_ns, plan_model_us, steps_model_us;
 	/* private: the current step */
@@ -81,8 +95,24 @@ struct task {
 	enum coder_format format;
 	int attempt, repropose;
 	char *prev, *feedback;
+	char *reply; /* the Coder's last reply that applied */
 	struct task_file *files;
 	size_t nfiles, cap;
+	/* private: checks */
+	struct verify *ver;
+	int baseline; /* 0 none yet, 1 running, 2 passed, 3 failed */
+	int checking; /* the step's proposal is being checked */
+	int check_attempt;
+	char baseline_class[32];
+	char fail_class[32];     /* the class of the step's last failed check */
+	char *lessons;           /* the lessons as prompt text, or NULL */
+	unsigned long lesson_id; /* a lesson being distilled by the Architect, or 0 */
+	char *lesson_from;       /* where it comes from */
+	char *split_wait;        /* a split waiting for the Architect to be free */
+	int lessons_learned;     /* lessons added by this task */
+	int baseline_errors;
+	char *summary; /* the repository's, for the Architect when it splits a step */
+	cJSON *check;  /* the last check of the step's proposal, for TASK_PROPOSAL */
 };
 
 /*
@@ -96,6 +126,14 @@ int task_start(struct task *t, const struct task_env *env, const char *request, 
 
 /* Advances with the replies workers_pump collected. Call it after each workers_pump. */
 void task_pump(struct task *t);
+
+/*
+ * While a check runs: the descriptor the caller's loop should watch (-1 when
+ * none), and the longest it should sleep (-1: no limit) so that a check's time
+ * limit is kept.
+ */
+int task_fd(const struct task *t);
+int task_timeout_ms(const struct task *t);
 
 /* Whether the task is still going (not yet TASK_DONE). */
 int task_running(const struct task *t);

@@ -46,7 +46,7 @@ cmp -s lib/util.c "$T/util.want" || fail "applied content differs: $(diff "$T/ut
 expect_eq "events" "plan ledger proposal applied summary" "$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["event"] for l in open(sys.argv[1])))' "$T/events")"
 expect_eq "ledger tags the step's file" lib/util.c "$(python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1])][1]["files"][0]["path"])' "$T/events")"
 expect_eq "summary" '{"event": "summary", "steps": 1, "proposed": 1, "applied": 1, "failed": 0}' \
-  "$(tail -n1 "$T/events" | python3 -c 'import json,sys; s=json.load(sys.stdin); del s["timing"], s["memory_kb"]; print(json.dumps(s))')"
+  "$(tail -n1 "$T/events" | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["tokens"]["prompt"] > 0 and s["tokens"]["generated"] > 0, s; del s["timing"], s["memory_kb"], s["tokens"]; print(json.dumps(s))')"
 # the model's time is what the server took (the plan stalled 300 ms); Loom's is the rest
 tail -n1 "$T/events" >"$T/summary"
 python3 -c '

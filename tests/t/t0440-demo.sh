@@ -77,7 +77,11 @@ def blocks(text):
         i += 1
     return out
 
-evs = [json.loads(l) for l in open(events)]
+allev = [json.loads(l) for l in open(events)]
+# every proposal is checked with `make test` first (the baseline too), and passes
+checks = [e for e in allev if e["event"] == "check"]
+assert [(c.get("baseline", False), c["passed"]) for c in checks] == [(True, True), (False, True), (False, True)], checks
+evs = [e for e in allev if e["event"] != "check"]
 names = [e["event"] for e in evs]
 assert names == ["plan", "ledger", "proposal", "applied", "ledger", "proposal", "applied",
                  "summary"], names
@@ -109,7 +113,7 @@ for path, want in files.items():
     assert got == want, "%s:\n%s\nwanted:\n%s" % (path, got, want)
 P
 cd "$A"
-goal2=$(head -n1 "$T/events" | python3 -c 'import json,sys; print(json.load(sys.stdin)["steps"][1]["goal"])')
+goal2=$(grep -m1 "\"event\":\"plan\"" "$T/events" | python3 -c 'import json,sys; print(json.load(sys.stdin)["steps"][1]["goal"])')
 expect_eq "one commit per step" "loom: $goal2" "$(git log -1 --format=%s)"
 expect_eq "step 1's commit" "src/main.c" "$(git show --name-only --format= HEAD~1)"
 expect_eq "only the scripted files changed" "README.md src/main.c tests/run.sh" \
