@@ -34,11 +34,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agents/lessons.h"
 #include "agents/task.h"
 #include "agents/workers.h"
 #include "context/db.h"
 #include "context/index.h"
 #include "context/summary.h"
+#include "core/check.h"
 #include "core/cmd.h"
 #include "core/exitcode.h"
 #include "core/fs.h"
@@ -101,7 +103,9 @@ struct app {
 	struct cmd check;
 	int checking;
 	int job_watch, check_watch, ws_check_watch; /* in waiter, and in the workers' waiter */
-	int stdin_watch, ws_stdin_watch;
+	int stdin_watch, ws_stdin_watch, ws_task_watch;
+	int checked_all;      /* the proposal applied was checked and applied whole */
+	int proposal_checked; /* the proposal under review passed the check (or no worse) */
 
 	int sigpipe[2];
 	struct chan_waiter waiter; /* before the workers start; theirs after */
@@ -398,6 +402,7 @@ static void workers_up(struct app *a)
 	chan_waiter_add_fd(&a->ws.waiter, a->probe_pipe[0], POLLIN);
 	a->ws_check_watch =
 	        chan_waiter_add_fd(&a->ws.waiter, a->checking ? a->check.fd : -1, POLLIN);
+	a->ws_task_watch = chan_waiter_add_fd(&a->ws.waiter, -1, POLLIN);
 	status_workers(a);
 	start_pending(a);
 }
@@ -438,6 +443,15 @@ static void index_check(struct app *a)
 			return;
 		}
 		a->have_db = 1;
+	}
+	if (!*config_get(&a->conf, CONF_CHECK)) {
+		struct check_cands c = CHECK_CANDS_INIT;
+		if (check_detect(a->r.root, &c))
+			note(a,
+			     "proposals are not checked: no check command; '%s' would do (%s): "
+			     "/check yes uses it",
+			     c.v[0].cmd, c.v[0].why);
+		check_cands_release(&c);
 	}
 	/* the model worker probes the server as it starts: only once it is known to answer,
 	   so that a server that does not answer never holds up the screen */
@@ -480,6 +494,21 @@ static void on_event(void *ctx, struct task *t, enum task_event ev, int step, co
 	a->save_due = 1;
 	switch (ev) {
 	case TASK_PLAN:
+		if (cJSON_GetObjectItemCaseSensitive(data, "split")) {
+			/* a step was split: the steps before it keep their ticks */
+			const cJSON *sp = cJSON_GetObjectItemCaseSensitive(data, "split");
+			int at = cJSON_GetObjectItemCaseSensitive(sp, "step")->valueint;
+			size_t n = a->u.nsteps, k;
+			enum ui_step_state *keep = xcalloc(n + 1, sizeof(*keep));
+			for (k = 0; k < n; k++)
+				keep[k] = a->u.steps[k].state;
+			ui_stream_done(&a->u, at, "the Architect's split:");
+			ui_set_plan(&a->u, data);
+			for (k = 0; k + 1 < (size_t)at && k < n && k < a->u.nsteps; k++)
+				ui_step_state(&a->u, (int)k + 1, keep[k]);
+			free(keep);
+			break;
+		}
 		ui_stream_done(&a->u, 0, "the Architect's plan:");
 		ui_set_plan(&a->u, data);
 		ui_add(&a->u, UI_PLAN, 0, "");
@@ -499,8 +528,33 @@ static void on_event(void *ctx, struct task *t, enum task_event ev, int step, co
 		a->u.ctx_used = cJSON_IsNumber(x) ? x->valueint : 0;
 		break;
 	case TASK_NOTE: ui_add(&a->u, UI_NOTE, step, msg ? msg : ""); break;
+	case TASK_CHECK: {
+		const cJSON *passed = cJSON_GetObjectItemCaseSensitive(data, "passed");
+		char *txt;
+		if (step > 0) {
+			txt = xasprintf("step %d: %s", step, msg ? msg : "");
+			ui_add(&a->u, cJSON_IsTrue(passed) ? UI_NOTE : UI_ERROR, step, txt);
+			free(txt);
+		} else {
+			ui_add(&a->u, cJSON_IsTrue(passed) ? UI_NOTE : UI_ERROR, step,
+			       msg ? msg : "");
+		}
+		txt = xasprintf("$ %s   %s%s\n%s", config_get(&a->conf, CONF_CHECK),
+		                cJSON_IsTrue(passed) ? "passed" : "failed",
+		                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "baseline"))
+		                        ? " (before the change)"
+		                        : "",
+		                jstr(data, "output"));
+		free(a->u.check);
+		a->u.check = utf8_sanitize(txt, strlen(txt));
+		a->u.check_len = strlen(a->u.check);
+		free(txt);
+		a->u.dirty |= UI_DIRTY_DIFF;
+		break;
+	}
 	case TASK_PROPOSAL:
 		ui_stream_done(&a->u, step, "the Coder's edits, as a diff in the Diff pane");
+		a->proposal_checked = cJSON_GetObjectItemCaseSensitive(data, "check") != NULL;
 		set_proposal(a);
 		for (i = 0; i < a->u.ndfiles; i++)
 			nh += a->u.nhunks[i];
@@ -534,7 +588,8 @@ static void on_event(void *ctx, struct task *t, enum task_event ev, int step, co
 		if (*jstr(data, "warning"))
 			ui_add(&a->u, UI_ERROR, step, jstr(data, "warning"));
 		ui_step_state(&a->u, step, UI_DONE);
-		if (*config_get(&a->conf, CONF_CHECK))
+		/* a proposal checked whole and applied whole needs no second run */
+		if (*config_get(&a->conf, CONF_CHECK) && !a->checked_all)
 			start_check(a, "after the change");
 		break;
 	case TASK_ERROR:
@@ -628,6 +683,8 @@ static void start_request(struct app *a, const char *req)
 	a->env.max_tokens = (int)config_long(&a->conf, CONF_MAX_TOKENS);
 	a->env.tags = (const char *const *)a->req_tags;
 	a->env.ntags = a->nreq_tags;
+	a->env.check = config_get(&a->conf, CONF_CHECK);
+	a->env.check_limit_ms = CHECK_LIMIT_MS;
 	summary = summary_text(&a->r, &a->d);
 	a->cancel = 0;
 	a->u.stream_t0 = 0;
@@ -740,6 +797,12 @@ static void apply_decisions(struct app *a)
 		}
 	if (undecided)
 		note(a, "%zu undecided hunk%s left out", undecided, undecided == 1 ? "" : "s");
+	{
+		size_t total = 0;
+		for (i = 0; i < u->ndfiles; i++)
+			total += u->nhunks[i];
+		a->checked_all = a->proposal_checked && yes == total;
+	}
 	ui_clear_proposal(u);
 	u->focus = UI_CONV;
 	u->dirty = UI_DIRTY_ALL;
@@ -998,9 +1061,6 @@ static void show_check(struct app *a, const char *title)
 	buf_adds(&b, title);
 	buf_addch(&b, '\n');
 	buf_add(&b, a->check.out.ptr, a->check.out.len);
-	if (a->check.dropped)
-		buf_addf(&b, "\n[%llu more bytes of output left out]\n",
-		         (unsigned long long)a->check.dropped);
 	clean = utf8_sanitize(b.ptr ? b.ptr : "", b.len);
 	free(a->u.check);
 	a->u.check = clean;
@@ -1148,8 +1208,97 @@ static void cmd_model(struct app *a)
 		probe_start(a);
 }
 
-static const char *const commands[] = { "tag",   "untag", "ledger", "diff", "undo", "test",
-	                                "model", "theme", "clear",  "help", "quit", NULL };
+static const char *const commands[] = { "tag",   "untag", "ledger",  "diff",  "undo",
+	                                "test",  "check", "lessons", "model", "theme",
+	                                "clear", "help",  "quit",    NULL };
+
+/* /lessons: what was learned here; /lessons edit opens the file in $EDITOR. */
+static void cmd_lessons(struct app *a, const char *arg)
+{
+	struct lessons l;
+	struct error e = ERROR_INIT;
+	size_t i;
+
+	if (!strcmp(arg, "edit")) {
+		char *path = lessons_path(a->r.loom_dir);
+		if (lessons_add(a->r.loom_dir, "", NULL, &e) < 0)
+			fail(a, "lessons: %s", e.msg);
+		else if (run_editor(path) != 0)
+			fail(a, "lessons: the editor failed");
+		else
+			note(a, "lessons: %s saved; the next request uses them", path);
+		a->u.dirty = UI_DIRTY_ALL;
+		clearok(curscr, TRUE);
+		free(path);
+		return;
+	}
+	if (*arg) {
+		fail(a, "usage: /lessons [edit]");
+		return;
+	}
+	if (lessons_load(&l, a->r.loom_dir, &e) < 0) {
+		fail(a, "lessons: %s", e.msg);
+		return;
+	}
+	if (!l.n)
+		note(a, "no lessons yet: they come from changes that failed the check and then "
+		        "passed");
+	for (i = 0; i < l.n; i++)
+		note(a, "lesson %zu: %s%s%s%s", i + 1, l.v[i].rule, l.v[i].from ? " (from " : "",
+		     l.v[i].from ? l.v[i].from : "", l.v[i].from ? ")" : "");
+	lessons_release(&l);
+}
+
+/* /check: the check command, set from the repository's suggestion or by hand, once. */
+static void cmd_check(struct app *a, const char *arg)
+{
+	struct error e = ERROR_INIT;
+	struct check_cands c = CHECK_CANDS_INIT;
+	size_t n = check_detect(a->r.root, &c);
+	const char *cur = config_get(&a->conf, CONF_CHECK), *set = NULL;
+	char *path;
+
+	if (!*arg) {
+		if (*cur)
+			note(a, "check: '%s' (from %s%s%s); /check off turns it off", cur,
+			     config_source_name(a->conf.src[CONF_CHECK]),
+			     a->conf.where[CONF_CHECK] ? ", " : "",
+			     a->conf.where[CONF_CHECK] ? a->conf.where[CONF_CHECK] : "");
+		else if (n)
+			note(a,
+			     "no check command; '%s' would do (%s): /check yes uses it, /check CMD "
+			     "sets another",
+			     c.v[0].cmd, c.v[0].why);
+		else
+			note(a, "no check command, and none found in the repository: /check CMD "
+			        "sets one");
+		check_cands_release(&c);
+		return;
+	}
+	if (!strcmp(arg, "yes")) {
+		if (!n) {
+			fail(a, "no check command found in the repository: /check CMD sets one");
+			check_cands_release(&c);
+			return;
+		}
+		set = c.v[0].cmd;
+	} else if (!strcmp(arg, "off")) {
+		set = "";
+	} else {
+		set = arg;
+	}
+	path = fs_join(a->r.conf_dir, "config");
+	if (config_write_key(path, CONF_CHECK, set, &e) < 0 ||
+	    config_set(&a->conf, CONF_CHECK, set, CONF_FROM_REPO, "/check", &e) < 0)
+		fail(a, "check: %s", e.msg);
+	else if (*set)
+		note(a, "check: '%s', saved in %s; each proposal is checked with it first", set,
+		     path);
+	else
+		note(a, "check: off, saved in %s", path);
+	free(path);
+	check_cands_release(&c);
+}
 
 static void command(struct app *a, char *line)
 {
@@ -1197,6 +1346,10 @@ static void command(struct app *a, char *line)
 		a->u.dirty = UI_DIRTY_ALL;
 	} else if (!strcmp(cmd, "undo")) {
 		cmd_undo(a);
+	} else if (!strcmp(cmd, "lessons")) {
+		cmd_lessons(a, arg);
+	} else if (!strcmp(cmd, "check")) {
+		cmd_check(a, arg);
 	} else if (!strcmp(cmd, "test")) {
 		start_check(a, "on request");
 	} else if (!strcmp(cmd, "model")) {
@@ -1677,6 +1830,8 @@ static int wait_timeout(struct app *a)
 		uint64_t next = a->last_frame + FRAME_NS;
 		t = next > now ? (int)((next - now) / 1000000u) + 1 : 0;
 	}
+	if (a->task_on && task_timeout_ms(&a->tk) >= 0 && (t < 0 || t > task_timeout_ms(&a->tk)))
+		t = task_timeout_ms(&a->tk);
 	if (a->u.busy && (t < 0 || t > SPIN_MS))
 		t = SPIN_MS;
 	if ((a->indexing || a->checking || a->ctrl_c_at || a->save_due) && (t < 0 || t > 1000))
@@ -1742,6 +1897,8 @@ static void loop(struct app *a)
 			}
 			if (a->task_on)
 				task_pump(&a->tk);
+			chan_waiter_set_fd(&a->ws.waiter, a->ws_task_watch,
+			                   a->task_on ? task_fd(&a->tk) : -1);
 			rerun_check(a);
 			task_end_check(a);
 			status_workers(a);
@@ -1868,6 +2025,11 @@ static void teardown(struct app *a)
 {
 	struct error e = ERROR_INIT;
 
+	/* saved first: the proposal under review points into the task's diffs */
+	a->save_due = 1;
+	if (a->session_path)
+		save(a, 1);
+	ui_clear_proposal(&a->u);
 	if (a->task_on) {
 		if (task_running(&a->tk)) {
 			a->cancel = 1;
@@ -1886,9 +2048,6 @@ static void teardown(struct app *a)
 		pthread_join(a->probe_thread, NULL);
 	if (a->probe == PROBE_RUNNING || a->probe == PROBE_OK)
 		model_close(&a->m);
-	a->save_due = 1;
-	if (a->session_path)
-		save(a, 1);
 	if (a->history_path)
 		line_history_save(&a->u.input, a->history_path, &e);
 	log_set_sink(NULL, NULL);

@@ -196,7 +196,8 @@ static const char *const help_tail[] = {
 	"  C-a C-e C-w C-u C-k C-y  start, end, delete word, kill, yank",
 	"Commands",
 	"  /tag PATH  /untag PATH  /ledger  /diff  /undo  /test",
-	"  /model  /theme [NAME]  /clear  /help  /quit",
+	"  /check [yes|off|CMD]  /lessons [edit]  /model  /theme [NAME]",
+	"  /clear  /help  /quit",
 	"Keys are set with 'keys = ACTION=KEY ...' in the config (README, Keys).",
 };
 

@@ -4,7 +4,7 @@
 # hunk by hunk, the file holding exactly the approved hunk, /undo, resizing,
 # themes, and the terminal given back on quit.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/tui.sh"
+. "$(dirname "$0")/lib-tui.sh"
 
 R="$T/repo"
 mkrepo "$R"
@@ -74,6 +74,23 @@ keys Enter
 wait_for "undone" "undid change set 1"
 cmp -s lib/util.c "$T/util.before" || fail "/undo did not restore lib/util.c: $(diff "$T/util.before" lib/util.c)"
 ok "/undo restores the file"
+
+# the check command: suggested from the repository, set once by the user
+type_text "/check"
+keys Enter
+wait_for "a suggestion, not run" "no check command; 'python3 -m unittest[^']*' would do"
+type_text "/check yes"
+keys Enter
+wait_for "saved" "check: 'python3 -m unittest[^']*', saved in"
+expect_match "in .loom/config" "^check = python3 -m unittest" "$(cat .loom/config)"
+type_text "/check off"
+keys Enter
+wait_for "off" "check: off, saved in"
+expect_match "off in .loom/config" "^check = $" "$(cat .loom/config)"
+type_text "/lessons"
+keys Enter
+wait_for "no lessons yet" "no lessons yet"
+ok "/check suggests the repository's check and saves it only when told; /lessons"
 
 # idle: the core and the three workers sleep; no wake-ups in 3 s
 if [ -z "${IPC_NO_INOTIFY:-}" ]; then

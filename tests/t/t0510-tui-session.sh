@@ -4,7 +4,7 @@
 # session saved and reopened with --resume, SIGTERM, no model server, broken
 # themes and key bindings, and no terminal at all.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/tui.sh"
+. "$(dirname "$0")/lib-tui.sh"
 
 R="$T/repo"
 mkrepo "$R"
@@ -192,6 +192,7 @@ wait_for "the workers start then" "A○ E○ C○"
 type_text "print the checksum in hex"
 keys Enter
 wait_for "the request goes through" "to decide" 10
+keys a      # a decision, then quit in the middle of the review
 keys BTab BTab   # from the diff pane back to the input line
 type_text "/quit"
 keys Enter
@@ -199,3 +200,16 @@ wait_for "exited" "\\[loom exited 0\\]"
 tui_stop
 srv_stop
 ok "a model server started after the session: /model connects and the workers start"
+
+tui_start 120 30 "$R" LOOM_ENDPOINT="http://127.0.0.1:$port" -- --resume
+wait_for "resumed" "resumed the last session"
+type_text "/diff"
+keys Enter
+wait_for "the proposal under review comes back, with its decision" "The proposal under review when"
+expect_match "its approved hunk" "\\[✓\\] @@" "$(screen)"
+keys BTab BTab
+type_text "/quit"
+keys Enter
+wait_for "exited" "\\[loom exited 0\\]"
+tui_stop
+ok "quitting in the middle of a review saves it; --resume shows it with its decisions"
