@@ -57,6 +57,9 @@ int coder_propose(struct model *m, const struct role_io *io, const char *goal, c
 		struct error why = ERROR_INIT;
 
 		req.msgs = msgs;
+		req.model = io->model;
+		req.lora = io->lora;
+		req.nlora = io->nlora;
 		req.nmsgs = nmsgs;
 		req.max_tokens = io->max_tokens;
 		req.temperature = io->temperature;

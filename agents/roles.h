@@ -20,6 +20,10 @@ struct role_io {
 	double temperature;
 	long long seed;
 	int retries; /* contract or format violations fed back, at most */
+	/* a route for this request (agents/route.h): another model, LoRA adapters */
+	const char *model;
+	const struct model_lora *lora;
+	size_t nlora;
 };
 
 /*

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "agents/lessons.h"
+#include "agents/route.h"
 #include "agents/verify.h"
 #include "core/apply.h"
 #include "core/fs.h"
@@ -69,6 +70,7 @@ static void step_release(struct task *t)
 	t->check = NULL;
 	t->checking = 0;
 	t->check_attempt = 0;
+	t->route = NULL;
 	if (t->ver && verify_running(t->ver) && t->baseline != 1)
 		verify_cancel(t->ver);
 }
@@ -121,6 +123,20 @@ static int send_code(struct task *t)
 		cJSON_AddStringToObject(p, "context", t->map.text);
 	}
 	cJSON_AddStringToObject(p, "format", t->format == CODER_WHOLE ? "whole" : "search-replace");
+	if (t->route) {
+		const struct route *rt = t->route;
+		cJSON *arr;
+		size_t i;
+		if (rt->model)
+			cJSON_AddStringToObject(p, "model", rt->model);
+		arr = cJSON_AddArrayToObject(p, "lora");
+		for (i = 0; i < rt->nlora; i++) {
+			cJSON *l = cJSON_CreateObject();
+			cJSON_AddNumberToObject(l, "id", rt->lora[i].id);
+			cJSON_AddNumberToObject(l, "scale", rt->lora[i].scale);
+			cJSON_AddItemToArray(arr, l);
+		}
+	}
 	if (t->prev && t->feedback) {
 		cJSON_AddStringToObject(p, "prev_reply", t->prev);
 		cJSON_AddStringToObject(p, "feedback", t->feedback);
@@ -189,6 +205,16 @@ int task_start(struct task *t, const struct task_env *env, const char *request, 
 	t->model0 = env->ws->model_us;
 	t->todos = cJSON_CreateArray();
 	{
+		struct routes *rs = xcalloc(1, sizeof(*rs));
+		struct error re = ERROR_INIT;
+		if (routes_parse(config_get(env->conf, CONF_ROUTES), rs, &re) < 0) {
+			free(rs);
+			rs = NULL;
+			t->route_error = xstrdup(re.msg);
+		}
+		t->routes = rs;
+	}
+	{
 		struct lessons ls;
 		struct error le = ERROR_INIT;
 		if (lessons_load(&ls, env->r->loom_dir, &le) == 0) {
@@ -206,6 +232,7 @@ int task_start(struct task *t, const struct task_env *env, const char *request, 
 	if (!id) {
 		t->state = DONE;
 		t->stopped = 1;
+		task_release(t); /* safe to call again */
 		return -1;
 	}
 	t->state = PLANNING;
@@ -272,6 +299,8 @@ static void on_plan(struct task *t, struct workers_reply *r)
 		return;
 	}
 	t->steps = cJSON_GetArraySize(steps);
+	if (t->route_error)
+		emit(t, TASK_NOTE, NULL, t->route_error);
 	emit(t, TASK_PLAN, t->plan, NULL);
 	next_step(t);
 }
@@ -774,6 +803,14 @@ static void on_checked(struct task *t, struct verify_result *res)
 		t->reply = NULL;
 		t->feedback = buf_detach(&fb, NULL);
 		files_release(t);
+		t->route = t->routes ? route_for(t->routes, res->klass) : NULL;
+		if (t->route) {
+			char how[256], note[400];
+			route_describe(t->route, how, sizeof(how));
+			snprintf(note, sizeof(note), "the error is %s: the retry goes to %s",
+			         res->klass, how);
+			emit(t, TASK_NOTE, NULL, note);
+		}
 		send_code(t);
 		return;
 	}
@@ -1124,6 +1161,13 @@ void task_release(struct task *t)
 	t->todos = NULL;
 	free(t->summary);
 	t->summary = NULL;
+	if (t->routes) {
+		routes_release(t->routes);
+		free(t->routes);
+	}
+	t->routes = NULL;
+	free(t->route_error);
+	t->route_error = NULL;
 	free(t->lessons);
 	free(t->lesson_from);
 	free(t->split_wait);

@@ -110,6 +110,9 @@ struct task {
 	char *lesson_from;       /* where it comes from */
 	char *split_wait;        /* a split waiting for the Architect to be free */
 	int lessons_learned;     /* lessons added by this task */
+	void *routes;            /* struct routes *, from the routes setting */
+	const void *route;       /* the route of the step's next Coder request, or NULL */
+	char *route_error;       /* why the routes setting is not used */
 	int baseline_errors;
 	char *summary; /* the repository's, for the Architect when it splits a step */
 	cJSON *check;  /* the last check of the step's proposal, for TASK_PROPOSAL */

@@ -101,10 +101,32 @@ static cJSON *handle(struct worker_env *w, const char *kind, const cJSON *p, con
 		struct edits es = EDITS_INIT;
 		char *reply = NULL;
 		const char *fmt = str(p, "format");
-		if (coder_propose(&st->m, &w->io, str(p, "goal") ? str(p, "goal") : "",
-		                  str(p, "context") ? str(p, "context") : "",
-		                  fmt && !strcmp(fmt, "whole") ? CODER_WHOLE : CODER_SEARCH_REPLACE,
-		                  str(p, "prev_reply"), str(p, "feedback"), &es, &reply, e) < 0)
+		struct model_lora lora[8];
+		const cJSON *l, *lv = cJSON_GetObjectItemCaseSensitive(p, "lora");
+		size_t nl = 0;
+		int rc;
+		/* a route for this request: another model, LoRA adapters (agents/route.h) */
+		cJSON_ArrayForEach(l, lv)
+		{
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(l, "id");
+			const cJSON *sc = cJSON_GetObjectItemCaseSensitive(l, "scale");
+			if (nl < 8 && cJSON_IsNumber(id) && cJSON_IsNumber(sc)) {
+				lora[nl].id = id->valueint;
+				lora[nl++].scale = sc->valuedouble;
+			}
+		}
+		w->io.model = str(p, "model");
+		w->io.lora = lora;
+		w->io.nlora = nl;
+		rc = coder_propose(&st->m, &w->io, str(p, "goal") ? str(p, "goal") : "",
+		                   str(p, "context") ? str(p, "context") : "",
+		                   fmt && !strcmp(fmt, "whole") ? CODER_WHOLE
+		                                                : CODER_SEARCH_REPLACE,
+		                   str(p, "prev_reply"), str(p, "feedback"), &es, &reply, e);
+		w->io.model = NULL;
+		w->io.lora = NULL;
+		w->io.nlora = 0;
+		if (rc < 0)
 			goto fail;
 		cJSON_AddStringToObject(res, "reply", reply);
 		cJSON_AddItemToObject(res, "edits", edits_json(&es));

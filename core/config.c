@@ -50,6 +50,7 @@ static const struct {
 	[CONF_CHECK] = { "check", "LOOM_CHECK", "", V_TEXT, 0, 0 },
 	[CONF_THEME] = { "theme", "LOOM_THEME", "dark", V_TEXT, 0, 0 },
 	[CONF_KEYS] = { "keys", "LOOM_KEYS", "", V_TEXT, 0, 0 },
+	[CONF_ROUTES] = { "routes", "LOOM_ROUTES", "", V_TEXT, 0, 0 },
 };
 
 static const char *const api_names[] = { "auto", "llamacpp", "ollama", "openai" };

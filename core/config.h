@@ -20,6 +20,7 @@ enum config_key {
 	CONF_CHECK,           /* the command that checks a change (/test), e.g. "make test" */
 	CONF_THEME,           /* the terminal interface's theme: a name or a file's path */
 	CONF_KEYS,            /* key bindings: "ACTION=KEY ..." (README, Keys) */
+	CONF_ROUTES,          /* error class -> model and LoRA adapters (agents/route.h) */
 	CONF__COUNT
 };
 

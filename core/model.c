@@ -665,9 +665,21 @@ static char *chat_body(const struct model *m, const struct model_request *r)
 			return NULL;
 		}
 	}
-	if (*m->name)
+	if (r->model && *r->model)
+		cJSON_AddStringToObject(o, "model", r->model);
+	else if (*m->name)
 		cJSON_AddStringToObject(o, "model", m->name);
 	cJSON_AddItemToObject(o, "messages", messages_json(r));
+	if (r->nlora && m->api == MODEL_API_LLAMACPP) {
+		cJSON *arr = cJSON_AddArrayToObject(o, "lora");
+		size_t i;
+		for (i = 0; i < r->nlora; i++) {
+			cJSON *l = cJSON_CreateObject();
+			cJSON_AddNumberToObject(l, "id", r->lora[i].id);
+			cJSON_AddNumberToObject(l, "scale", r->lora[i].scale);
+			cJSON_AddItemToArray(arr, l);
+		}
+	}
 	cJSON_AddBoolToObject(o, "stream", 1);
 	if (m->api == MODEL_API_OLLAMA) {
 		cJSON *opt = cJSON_AddObjectToObject(o, "options");

@@ -28,6 +28,12 @@ struct model_msg {
 	const char *content;
 };
 
+/* A llama.cpp LoRA adapter for one request: the server's adapter id and its scale. */
+struct model_lora {
+	int id;
+	double scale;
+};
+
 struct model_request {
 	const struct model_msg *msgs;
 	size_t nmsgs;
@@ -41,6 +47,10 @@ struct model_request {
 	int (*on_token)(void *ctx, const char *text, size_t n);
 	void *ctx;
 	const volatile sig_atomic_t *cancel; /* polled every 50 ms; non-zero cancels */
+	const char *model;                   /* another model for this request, or NULL */
+	/* llama.cpp only: these adapters at these scales, every other loaded one at 0 */
+	const struct model_lora *lora;
+	size_t nlora;
 };
 
 struct model_reply {

@@ -53,9 +53,18 @@ reply "$T/retry" 004 'expect: messages[0].content ~ "learn from its mistakes"
 expect: messages[1].content ~ "sumx'"'"' undeclared"
 expect: messages[1].content ~ "The change that passed"' 'Use the variable sum in run_util: there is no sumx.' 
 srv_start retry
-"$LOOM" run --approve=all --json --check "$CHECK" --endpoint "$URL" "print the checksum in hex" \
+LOOM_ROUTES="undefined-name=fixer-7b+lora:2@0.5 rust-borrow=+lora:1@1" \
+  "$LOOM" run --approve=all --json --check "$CHECK" --endpoint "$URL" "print the checksum in hex" \
   >"$T/events" 2>"$T/err" || fail "retry: $(cat "$T/err")"
 expect_match "events" "plan .*ledger .*proposal applied summary" "$(events "$T/events")"
+python3 - "$T/retry.log" <<'PY' || fail "routing: $(cat "$T/retry.log" | head -c 3000)"
+import json, sys
+chats = [json.loads(l)["body"] for l in open(sys.argv[1]) if json.loads(l)["path"] == "/v1/chat/completions"]
+first, retry = chats[1], chats[2]
+assert first["model"] != "fixer-7b" and "lora" not in first, first.get("model")
+assert retry["model"] == "fixer-7b", retry["model"]
+assert retry["lora"] == [{"id": 2, "scale": 0.5}], retry["lora"]
+PY
 python3 - "$T/events" <<'PY' || fail "retry: check events: $(grep '"check"' "$T/events")"
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]
@@ -78,6 +87,7 @@ expect_match "loom lessons lists it" "^1\. Use the variable sum in run_util" "$(
 srv_stop
 "$LOOM" undo >/dev/null
 ok "a proposal that fails its check goes back to the Coder with the error; the passing one is shown and applied"
+ok "the retry of an undefined-name error is routed to its model and LoRA adapter, per request"
 
 # the verified failure -> fix pair, exported as a fine-tuning set
 expect_status "export-training" 0 "$LOOM" export-training
@@ -138,7 +148,8 @@ reply "$T/never" 003 '' "$BAD"
 reply "$T/never" 004 '' "$BAD"
 reply "$T/never" 005 '' '{"steps": [{"goal": "Make run_util print the checksum in hex", "files": ["lib/util.c"]}]}'
 srv_start never
-expect_status "never: exit 3" 3 "$LOOM" run --approve=all --check "$CHECK" --endpoint "$URL" "print the checksum in hex"
+expect_status "never: exit 3" 3 env LOOM_ROUTES="borow=x" "$LOOM" run --approve=all --check "$CHECK" --endpoint "$URL" "print the checksum in hex"
+expect_match "a bad route: one line, the run goes on" "routes: 'borow=x': no error class 'borow'" "$(cat "$T/out" "$T/err")"
 expect_match "a labelled TODO in the transcript" "TODO: 'Make run_util print the checksum in hex' still fails the check" "$(cat "$T/out" "$T/err")"
 expect_match "and in the summary" "^TODO: Make run_util print the checksum in hex" "$(cat "$T/out")"
 cmp -s lib/util.c "$T/util.before" || fail "never: the file changed"
