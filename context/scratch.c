@@ -19,12 +19,11 @@
  * A sync is a merge of two sorted lists, the scan (context/scan.c: the work
  * tree's files, with stat data) and the manifest: a path in both whose two
  * stat records still match is skipped, with one fstatat() in the copy (those
- * run while the scan runs, on every core); the rest is copied (on every core)
- * or removed. Both trees are walked with a stack of open
- * directory descriptors (struct dirs): each component is opened with
- * O_NOFOLLOW relative to its parent, and sorted paths share their parents, so
- * a file costs one fstatat() on each side and no path is resolved twice by
- * name. In the copy, whatever stands in the way of a work tree path (a
+ * run while the scan runs, on every core); the rest is copied (on every
+ * core) or removed. Both trees are walked with a stack of open directory
+ * descriptors (struct dirs): each component is opened with O_NOFOLLOW
+ * relative to its parent, and sorted paths share their parents, so a file
+ * costs one fstatat() on each side and no path is resolved twice by name. In the copy, whatever stands in the way of a work tree path (a
  * check's file where a directory goes, a link) is removed; in the work tree
  * nothing is ever created or followed, and a path that vanished since the
  * scan is treated as gone.
@@ -66,7 +65,7 @@
 
 #define MF_MAGIC "loomscr1"
 #define MF_RACY  1u /* copied within RACY_NS of its last change: copy again next time */
-#define MF_GONE  2u /* in memory only: dropped by a revert, not saved */
+#define MF_GONE  2u /* in memory only: dropped (vanished, or not copied), not saved */
 
 /* One path, on disk as is (a cache on this machine, never moved elsewhere). */
 struct mf_rec {
