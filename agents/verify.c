@@ -87,6 +87,11 @@ static int child(void *ctx)
 	if (!st) {
 		pid = fork();
 		if (pid == 0) {
+			/* git in the check must find the copy's own .git, not the user's */
+			unsetenv("GIT_DIR");
+			unsetenv("GIT_WORK_TREE");
+			unsetenv("GIT_INDEX_FILE");
+			unsetenv("GIT_COMMON_DIR");
 			if (chdir(s.dir) < 0)
 				_exit(126);
 			execl("/bin/sh", "sh", "-c", v->check, (char *)NULL);
