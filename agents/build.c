@@ -374,12 +374,13 @@ static char *stub(const char *lang, const char *sig, const char *name, const cha
 	return r;
 }
 
-static void add_unit(struct buf *out, const char *code)
+/* Appends a unit after a blank line (two in Python, as PEP 8 has it). */
+static void add_unit(const struct build *b, struct buf *out, const char *code)
 {
 	if (out->len && out->ptr[out->len - 1] != '\n')
 		buf_addch(out, '\n');
 	if (out->len)
-		buf_addch(out, '\n');
+		buf_adds(out, strcmp(b->lang, "python") ? "\n" : "\n\n");
 	buf_adds(out, code);
 }
 
@@ -397,17 +398,17 @@ static char *assemble(const struct build *b, size_t cur, const char *code)
 	for (i = 0; i < b->n; i++) {
 		const struct slot *s = &b->s[i];
 		if (i == cur && code) {
-			add_unit(&out, code);
+			add_unit(b, &out, code);
 		} else if (s->state == SLOT_VERIFIED || s->state == SLOT_STUB) {
-			add_unit(&out, s->code);
+			add_unit(b, &out, s->code);
 		} else {
 			char *st = stub(b->lang, s->signature, s->name, "not built yet");
-			add_unit(&out, st);
+			add_unit(b, &out, st);
 			free(st);
 		}
 	}
 	if (*b->postlude)
-		add_unit(&out, b->postlude);
+		add_unit(b, &out, b->postlude);
 	if (out.len && out.ptr[out.len - 1] != '\n')
 		buf_addch(&out, '\n');
 	return buf_detach(&out, NULL);
@@ -467,7 +468,11 @@ static int ensure_workers(struct build *b, struct error *e)
 	return 0;
 }
 
-/* One model request; its tokens are added to *tokens. 1 done, -1 failed, -2 cancelled. */
+/*
+ * One model request; its tokens are added to *tokens. 1 done, 0 the reply
+ * could not be used (e says why: an attempt that failed, not the build), -1
+ * failed, -2 cancelled.
+ */
 static int ask(struct build *b, enum worker_role role, const char *kind, cJSON *payload,
                cJSON **result, long *tokens, struct error *e)
 {
@@ -482,8 +487,10 @@ static int ask(struct build *b, enum worker_role role, const char *kind, cJSON *
 	rc = workers_call(&b->ws, role, kind, payload, result, &fail, e);
 	*tokens += (long)(b->ws.tokens_in + b->ws.tokens_out - before);
 	b->tokens += (long)(b->ws.tokens_in + b->ws.tokens_out - before);
+	if (rc < 0 && (cancelled || (fail && !strcmp(fail, "cancelled"))))
+		return -2;
 	if (rc < 0)
-		return cancelled || (fail && !strcmp(fail, "cancelled")) ? -2 : -1;
+		return fail && !strcmp(fail, "contract") ? 0 : -1;
 	return 1;
 }
 
@@ -651,7 +658,7 @@ static int split_slot(struct build *b, size_t i, struct error *e)
 	free(target);
 	rc = ask(b, WORKER_ARCHITECT, "decompose", p, &res, &s->tokens, e);
 	cJSON_Delete(p);
-	if (rc < 0)
+	if (rc <= 0)
 		return rc == -2 ? -2 : 0;
 	parts = cJSON_GetObjectItemCaseSensitive(res, "parts");
 	helpers = cJSON_GetObjectItemCaseSensitive(parts, "helpers");
@@ -670,11 +677,12 @@ static int split_slot(struct build *b, size_t i, struct error *e)
 			int k, ok;
 			/* the file with the other helpers as they stand and the combiner */
 			for (k = 0; k < nh; k++)
-				add_unit(&shown, k == h     ? "<<< THIS UNIT >>>\n"
-				                 : codes[k] ? codes[k]
-				                            : jstr(cJSON_GetArrayItem(helpers, k),
-				                                   "signature"));
-			add_unit(&shown, combiner);
+				add_unit(b, &shown,
+				         k == h     ? "<<< THIS UNIT >>>\n"
+				         : codes[k] ? codes[k]
+				                    : jstr(cJSON_GetArrayItem(helpers, k),
+				                           "signature"));
+			add_unit(b, &shown, combiner);
 			text = assemble(b, i, shown.ptr);
 			buf_release(&shown);
 			p = ask_payload(b, jstr(hj, "signature"), jstr(hj, "contract"), text,
@@ -688,14 +696,15 @@ static int split_slot(struct build *b, size_t i, struct error *e)
 				break;
 			}
 			free(codes[h]);
-			codes[h] = xstrdup(jstr(r, "code") ? jstr(r, "code") : "");
+			/* an unusable reply is an empty helper: the round's test says so */
+			codes[h] = xstrdup(ok && jstr(r, "code") ? jstr(r, "code") : "");
 			cJSON_Delete(r);
 		}
 		if (h < nh)
 			break;
 		for (h = 0; h < nh; h++)
-			add_unit(&unit, codes[h]);
-		add_unit(&unit, combiner);
+			add_unit(b, &unit, codes[h]);
+		add_unit(b, &unit, combiner);
 		text = assemble(b, i, unit.ptr);
 		free(error);
 		rc = run_test(b, s->test, text, &error, e);
@@ -806,14 +815,19 @@ static int fill_slot(struct build *b, size_t i, struct error *e)
 			cJSON_Delete(r);
 			return rc;
 		}
-		code = xstrdup(jstr(r, "code") ? jstr(r, "code") : "");
+		code = xstrdup(rc && jstr(r, "code") ? jstr(r, "code") : "");
 		cJSON_Delete(r);
-		text = assemble(b, i, code);
-		rc = run_test(b, s->test, text, &error, e);
-		free(text);
-		if (rc < 0) {
-			free(code);
-			return rc;
+		if (rc == 0) {
+			/* no code in the reply: a failed attempt, fed back like a test's error */
+			error = xasprintf("The reply could not be used: %s", e->msg);
+		} else {
+			text = assemble(b, i, code);
+			rc = run_test(b, s->test, text, &error, e);
+			free(text);
+			if (rc < 0) {
+				free(code);
+				return rc;
+			}
 		}
 		s->attempts++;
 		if (rc == 1) {

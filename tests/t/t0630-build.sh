@@ -154,7 +154,8 @@ spec "$T/spec3.json" "$NEVER" "$SHOUT"
 WRONG='def never_right(n: int) -> int:
     return n'
 reply "$T/never" 001 '' "$WRONG"
-reply "$T/never" 002 '' "$WRONG"
+reply "$T/never" 002 '' '```python
+```'
 reply "$T/never" 003 '' "$WRONG"
 reply "$T/never" 004 'expect: messages[1].content ~ "Signature: def shout"' 'def shout(s: str) -> str:
     return s.upper() + "!"'
@@ -162,7 +163,12 @@ srv_start never
 expect_status "never: exit 3" 3 "$LOOM" build --endpoint "$URL" "$T/spec3.json"
 expect_match "the stub is reported" "never: stub after 3 attempts" "$(cat "$T/out")"
 expect_match "the TODO line" "^TODO: never: the answer \(.*AssertionError: 2 != 42" "$(cat "$T/out")"
-expect_eq "no split for the same error thrice: four calls" 4 "$(requests never /v1/chat/completions)"
+expect_eq "no split when errors repeat: four calls" 4 "$(requests never /v1/chat/completions)"
+python3 - "$T/never.log" <<'PY' || fail "never: the empty reply's feedback: $(head -c 3000 "$T/never.log")"
+import json, sys
+chats = [json.loads(l)["body"] for l in open(sys.argv[1]) if json.loads(l)["path"] == "/v1/chat/completions"]
+assert "The reply could not be used: the model's reply had no code" in chats[2]["messages"][1]["content"], chats[2]
+PY
 srv_stop
 expect_match "a labelled stub in the file" 'raise NotImplementedError\("TODO\(loom\): never: AssertionError: 2 != 42"' "$(cat src/text.py)"
 expect_eq "the other slot works" "HI!" "$(python3 -c 'from src import text; print(text.shout("hi"))')"
@@ -175,32 +181,59 @@ sqlite3 .loom/build.db 'DELETE FROM slot_cache' 2>/dev/null ||
   python3 -c 'import sqlite3; c=sqlite3.connect(".loom/build.db"); c.execute("DELETE FROM slot_cache"); c.commit()'
 reply "$T/kill" 001 'expect: messages[1].content ~ "Signature: def shout"' 'def shout(s: str) -> str:
     return s.upper() + "!"'
-reply "$T/kill" 002 'fault: stall 3000
+reply "$T/kill" 002 'expect: messages[1].content ~ "Signature: def slugify"' "$SLUG_BAD"
+reply "$T/kill" 003 'fault: stall 3000
 expect: messages[1].content ~ "Signature: def slugify"' "$SLUG_OK"
-reply "$T/kill" 003 'expect: messages[1].content ~ "Signature: def slugify"' "$SLUG_OK"
-reply "$T/kill" 004 'expect: messages[1].content ~ "Signature: def count_words"' "$WORDS_OK"
+reply "$T/kill" 004 'expect: messages[1].content ~ "Signature: def slugify"
+expect: messages[1].content ~ "return s.lower()"
+expect: messages[1].content ~ "Its test failed"' "$SLUG_OK"
+reply "$T/kill" 005 'expect: messages[1].content ~ "Signature: def count_words"' "$WORDS_OK"
 srv_start kill
 "$LOOM" build --endpoint "$URL" "$T/spec4.json" >"$T/out" 2>"$T/err" &
 BPID=$!
 for i in $(seq 200); do
-  [ "$(requests kill /v1/chat/completions 2>/dev/null || echo 0)" -ge 2 ] && break
+  [ "$(requests kill /v1/chat/completions 2>/dev/null || echo 0)" -ge 3 ] && break
   sleep 0.05
 done
-expect_eq "the second slot's request is in flight" 2 "$(requests kill /v1/chat/completions)"
+expect_eq "the second slot's second attempt is in flight" 3 "$(requests kill /v1/chat/completions)"
 kill -9 "$BPID"
 wait "$BPID" 2>/dev/null || :
 expect_eq "the verified slot is on disk" "HI!" "$(python3 -c 'from src import text; print(text.shout("hi"))')"
 "$LOOM" build --endpoint "$URL" "$T/spec4.json" >"$T/out" 2>"$T/err" || fail "resume: $(cat "$T/out" "$T/err")"
 expect_match "shout restored, not redone" "shout: restored" "$(cat "$T/out")"
-expect_eq "four model calls in all: none repeated for shout" 4 "$(requests kill /v1/chat/completions)"
+expect_match "slugify goes on from its failed attempt" "slugify: verified after 2 attempts" "$(cat "$T/out")"
+expect_eq "five model calls in all: only the one in flight repeated" 5 "$(requests kill /v1/chat/completions)"
 python3 - "$T/kill.log" <<'PY' || fail "kill: the requests: $(cat "$T/kill.log" | head -c 2000)"
 import json, sys
 chats = [json.loads(l)["body"] for l in open(sys.argv[1]) if json.loads(l)["path"] == "/v1/chat/completions"]
 sigs = [c["messages"][1]["content"].split("\n")[1] for c in chats]
 assert sigs == ["Signature: def shout(s: str) -> str:", "Signature: def slugify(s: str) -> str:",
-                "Signature: def slugify(s: str) -> str:", "Signature: def count_words(s: str) -> int:"], sigs
+                "Signature: def slugify(s: str) -> str:", "Signature: def slugify(s: str) -> str:",
+                "Signature: def count_words(s: str) -> int:"], sigs
 PY
 srv_stop
 expect_eq "the whole file" "HI! hello-world 3" \
   "$(python3 -c 'from src import text; print(text.shout("hi"), text.slugify("Hello, World!"), text.count_words("a b  c"))')"
-ok "a build killed with SIGKILL mid-request resumes: the verified slot is kept and not asked for again"
+ok "a build killed with SIGKILL mid-request resumes: the verified slot and the failed attempt are kept, nothing is asked twice but the request in flight"
+
+# --- interrupted: exit 130, and the next run finishes ------------------------------
+python3 -c 'import sqlite3; c=sqlite3.connect(".loom/build.db"); c.execute("DELETE FROM slot_cache"); c.commit()'
+reply "$T/int" 001 'fault: stall 3000' "$SLUG_OK"
+reply "$T/int" 002 'expect: messages[1].content ~ "Signature: def slugify"' "$SLUG_OK"
+reply "$T/int" 003 'expect: messages[1].content ~ "Signature: def count_words"' "$WORDS_OK"
+srv_start int
+"$LOOM" build --endpoint "$URL" "$T/spec1.json" >"$T/out" 2>"$T/err" &
+BPID=$!
+for i in $(seq 200); do
+  [ "$(requests int /v1/chat/completions 2>/dev/null || echo 0)" -ge 1 ] && break
+  sleep 0.05
+done
+kill -INT "$BPID"
+st=0
+wait "$BPID" || st=$?
+expect_eq "interrupted: exit 130" 130 "$st"
+expect_match "says how to resume" "run the same command again to resume" "$(cat "$T/err")"
+expect_status "the next run finishes" 0 "$LOOM" build --endpoint "$URL" "$T/spec1.json"
+expect_eq "three model calls" 3 "$(requests int /v1/chat/completions)"
+srv_stop
+ok "Ctrl-C stops a build with exit status 130; the same command then finishes it"
