@@ -19,6 +19,7 @@
  */
 #define _GNU_SOURCE
 #include "agents/cli.h"
+#include "agents/build.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -355,7 +356,7 @@ static char *bare_signature(const char *sig)
 }
 
 /* A labelled stub: the signature and a body that fails loudly, saying why. */
-static char *stub(const char *lang, const char *sig, const char *name, const char *why)
+char *build_stub(const char *lang, const char *sig, const char *name, const char *why)
 {
 	char *w = clean_line(why), *bare = bare_signature(sig), *r;
 	size_t ind = strspn(sig, " \t");
@@ -402,7 +403,7 @@ static char *assemble(const struct build *b, size_t cur, const char *code)
 		} else if (s->state == SLOT_VERIFIED || s->state == SLOT_STUB) {
 			add_unit(b, &out, s->code);
 		} else {
-			char *st = stub(b->lang, s->signature, s->name, "not built yet");
+			char *st = build_stub(b->lang, s->signature, s->name, "not built yet");
 			add_unit(b, &out, st);
 			free(st);
 		}
@@ -559,7 +560,7 @@ static int is_exception(const char *l, size_t n)
  * (unittest prints the same header for different failures), else a Rust
  * panic, else the first line that says something.
  */
-static char *first_line(const char *err)
+char *build_error_line(const char *err)
 {
 	const char *p = err, *exc = NULL, *panic = NULL, *first = NULL;
 	size_t exc_n = 0, panic_n = 0, first_n = 0;
@@ -617,7 +618,7 @@ static int thrashes(const struct slot *s)
 
 static void note_error(struct slot *s, const char *code, char *error)
 {
-	char *fl = first_line(error), *all;
+	char *fl = build_error_line(error), *all;
 
 	free(s->last_code);
 	s->last_code = xstrdup(code);
@@ -767,7 +768,7 @@ static int fill_slot(struct build *b, size_t i, struct error *e)
 	if (s->state == SLOT_VERIFIED || s->state == SLOT_STUB) {
 		b->restored++;
 		if (s->state == SLOT_STUB) {
-			char *st = stub(b->lang, s->signature, s->name, s->why);
+			char *st = build_stub(b->lang, s->signature, s->name, s->why);
 			free(s->code);
 			s->code = st;
 			b->stubs++;
@@ -856,9 +857,9 @@ static int fill_slot(struct build *b, size_t i, struct error *e)
 		return 0;
 	}
 	free(s->why);
-	s->why = first_line(s->last_error ? s->last_error : "no attempt passed");
+	s->why = build_error_line(s->last_error ? s->last_error : "no attempt passed");
 	free(s->code);
-	s->code = stub(b->lang, s->signature, s->name, s->why);
+	s->code = build_stub(b->lang, s->signature, s->name, s->why);
 	s->state = SLOT_STUB;
 	b->stubs++;
 	if (save_slot(b, s, e) < 0)
