@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,6 +65,7 @@ struct slot {
 	char *last_code;  /* the last failed attempt, for the retry */
 	char *last_error; /* its trimmed error */
 	char *errors;     /* each failed attempt's first error line, '\n'-separated */
+	char *split;      /* a split in progress, as JSON (see split_slot), or NULL */
 	int attempts;
 	long tokens; /* spent on this slot, over every run */
 	char *why;   /* a stub's reason */
@@ -73,7 +75,7 @@ struct build {
 	struct repo r;
 	struct config conf;
 	struct workers ws;
-	int workers_up, rootfd, json, keep, max_tokens, max_attempts;
+	int workers_up, rootfd, lockfd, json, keep, max_tokens, max_attempts;
 	long test_ms;
 	struct verify *v;
 	sqlite3 *db;
@@ -128,7 +130,7 @@ static const char schema_sql[] =
         " tokens INTEGER NOT NULL, created INTEGER NOT NULL);"
         "CREATE TABLE IF NOT EXISTS build_state(spec TEXT NOT NULL, slot TEXT NOT NULL,"
         " state TEXT NOT NULL, code TEXT, attempts INTEGER NOT NULL, tokens INTEGER NOT NULL,"
-        " last_code TEXT, last_error TEXT, errors TEXT, PRIMARY KEY(spec, slot));";
+        " last_code TEXT, last_error TEXT, errors TEXT, split TEXT, PRIMARY KEY(spec, slot));";
 
 static int db_open_build(struct build *b, struct error *e)
 {
@@ -146,6 +148,21 @@ static int db_open_build(struct build *b, struct error *e)
 	     sqlite3_exec(b->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK))
 		rc = error_set(e, "%s: %s", path, msg ? msg : sqlite3_errmsg(b->db));
 	sqlite3_free(msg);
+	free(path);
+	return rc;
+}
+
+/* One build at a time per repository: they would share the scratch copy and the target. */
+static int lock_build(struct build *b, struct error *e)
+{
+	char *path = fs_join(b->r.loom_dir, "build.lock");
+	int rc = 0;
+
+	b->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (b->lockfd < 0)
+		rc = error_errno(e, "cannot open %s", path);
+	else if (flock(b->lockfd, LOCK_EX | LOCK_NB) < 0)
+		rc = error_set(e, "another loom build is running in this repository");
 	free(path);
 	return rc;
 }
@@ -176,7 +193,7 @@ static int save_slot(struct build *b, const struct slot *s, struct error *e)
 	int rc;
 
 	if (sqlite3_prepare_v2(b->db,
-	                       "INSERT OR REPLACE INTO build_state VALUES(?,?,?,?,?,?,?,?,?)", -1,
+	                       "INSERT OR REPLACE INTO build_state VALUES(?,?,?,?,?,?,?,?,?,?)", -1,
 	                       &st, NULL) != SQLITE_OK)
 		return db_fail(b, e);
 	bind_text(st, 1, b->spec_hash);
@@ -188,6 +205,7 @@ static int save_slot(struct build *b, const struct slot *s, struct error *e)
 	bind_text(st, 7, s->last_code);
 	bind_text(st, 8, s->last_error);
 	bind_text(st, 9, s->errors);
+	bind_text(st, 10, s->split);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(b, e);
@@ -201,7 +219,7 @@ static int load_slots(struct build *b, struct error *e)
 
 	if (sqlite3_prepare_v2(b->db,
 	                       "SELECT state, code, attempts, tokens, last_code, last_error, "
-	                       "errors FROM build_state WHERE spec=? AND slot=?",
+	                       "errors, split FROM build_state WHERE spec=? AND slot=?",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return db_fail(b, e);
 	for (i = 0; i < b->n; i++) {
@@ -226,6 +244,7 @@ static int load_slots(struct build *b, struct error *e)
 		s->last_code = col_dup(st, 4);
 		s->last_error = col_dup(st, 5);
 		s->errors = col_dup(st, 6);
+		s->split = col_dup(st, 7);
 	}
 	sqlite3_finalize(st);
 	return 0;
@@ -637,94 +656,148 @@ static void verified(struct slot *s, char *code)
 	s->state = SLOT_VERIFIED;
 	free(s->last_code);
 	free(s->last_error);
-	s->last_code = s->last_error = NULL;
+	free(s->split);
+	s->last_code = s->last_error = s->split = NULL;
+}
+
+/* Checkpoints a split in progress with the slot: a resumed build goes on from it. */
+static int save_split(struct build *b, struct slot *s, const cJSON *sp, struct error *e)
+{
+	free(s->split);
+	s->split = cJSON_PrintUnformatted(sp);
+	return save_slot(b, s, e);
 }
 
 /*
  * A slot that thrashed, split: the Architect's helpers are written by the
  * Coder (their test is the slot's: none can pass alone), then tested
- * together with its combiner, up to max_attempts rounds.
+ * together with its combiner, up to max_attempts rounds. The split, each
+ * helper's code and each round's error are checkpointed as they come
+ * (s->split: {"parts", "codes", "round", "next", "error"}), so a build killed
+ * mid-split asks for nothing it already had.
  * 1 verified, 0 not, -1 error, -2 cancelled.
  */
 static int split_slot(struct build *b, size_t i, struct error *e)
 {
 	struct slot *s = &b->s[i];
-	char *target = assemble(b, i, "<<< THIS UNIT >>>\n"), *error = NULL;
-	cJSON *p = ask_payload(b, s->signature, s->contract, target, s->last_code, s->errors);
-	cJSON *res = NULL, *parts, *helpers;
+	cJSON *sp = s->split ? cJSON_Parse(s->split) : NULL, *parts, *helpers, *codes;
 	const char *combiner;
-	char **codes = NULL;
-	int nh, h, round, rc;
+	int nh, h, round, rc = 0;
 
-	free(target);
-	rc = ask(b, WORKER_ARCHITECT, "decompose", p, &res, &s->tokens, e);
-	cJSON_Delete(p);
-	if (rc <= 0)
-		return rc == -2 ? -2 : 0;
-	parts = cJSON_GetObjectItemCaseSensitive(res, "parts");
+	if (!sp) {
+		char *target = assemble(b, i, "<<< THIS UNIT >>>\n");
+		cJSON *p = ask_payload(b, s->signature, s->contract, target, s->last_code,
+		                       s->errors),
+		      *res = NULL;
+		free(target);
+		rc = ask(b, WORKER_ARCHITECT, "decompose", p, &res, &s->tokens, e);
+		cJSON_Delete(p);
+		if (rc <= 0) {
+			cJSON_Delete(res);
+			return rc == -2 ? -2 : 0;
+		}
+		sp = cJSON_CreateObject();
+		cJSON_AddItemToObject(sp, "parts",
+		                      cJSON_DetachItemFromObjectCaseSensitive(res, "parts"));
+		cJSON_Delete(res);
+		nh = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+		        cJSON_GetObjectItem(sp, "parts"), "helpers"));
+		codes = cJSON_AddArrayToObject(sp, "codes");
+		for (h = 0; h < nh; h++)
+			cJSON_AddItemToArray(codes, cJSON_CreateNull());
+		cJSON_AddNumberToObject(sp, "round", 0);
+		cJSON_AddNumberToObject(sp, "next", 0);
+		cJSON_AddNullToObject(sp, "error");
+		if (save_split(b, s, sp, e) < 0) {
+			cJSON_Delete(sp);
+			return -1;
+		}
+	}
+	parts = cJSON_GetObjectItemCaseSensitive(sp, "parts");
 	helpers = cJSON_GetObjectItemCaseSensitive(parts, "helpers");
 	combiner = jstr(parts, "combiner");
+	codes = cJSON_GetObjectItemCaseSensitive(sp, "codes");
 	nh = cJSON_GetArraySize(helpers);
-	codes = xcalloc((size_t)nh + 1, sizeof(*codes));
+	if (!combiner || nh < 1 || cJSON_GetArraySize(codes) != nh ||
+	    !cJSON_IsNumber(cJSON_GetObjectItem(sp, "round")) ||
+	    !cJSON_IsNumber(cJSON_GetObjectItem(sp, "next"))) {
+		cJSON_Delete(sp);
+		return error_set(e, "%s: the checkpointed split is damaged", s->name);
+	}
+	rc = 0;
 	b->split++;
 	if (!b->json)
 		printf("  %s: split into %d helper%s\n", s->name, nh, nh == 1 ? "" : "s");
-	for (round = 0, rc = 0; round < b->max_attempts && rc == 0; round++) {
+	for (round = cJSON_GetObjectItem(sp, "round")->valueint; round < b->max_attempts && !rc;
+	     round++) {
 		struct buf unit = BUF_INIT;
-		char *text;
-		for (h = 0; h < nh; h++) {
-			cJSON *hj = cJSON_GetArrayItem(helpers, h), *r = NULL;
+		char *text, *error = NULL;
+		for (h = cJSON_GetObjectItem(sp, "next")->valueint; h < nh; h++) {
+			cJSON *hj = cJSON_GetArrayItem(helpers, h), *r = NULL, *p;
 			struct buf shown = BUF_INIT;
 			int k, ok;
 			/* the file with the other helpers as they stand and the combiner */
-			for (k = 0; k < nh; k++)
-				add_unit(b, &shown,
-				         k == h     ? "<<< THIS UNIT >>>\n"
-				         : codes[k] ? codes[k]
-				                    : jstr(cJSON_GetArrayItem(helpers, k),
-				                           "signature"));
+			for (k = 0; k < nh; k++) {
+				const char *c =
+				        cJSON_IsString(cJSON_GetArrayItem(codes, k))
+				                ? cJSON_GetArrayItem(codes, k)->valuestring
+				                : jstr(cJSON_GetArrayItem(helpers, k), "signature");
+				add_unit(b, &shown, k == h ? "<<< THIS UNIT >>>\n" : c);
+			}
 			add_unit(b, &shown, combiner);
 			text = assemble(b, i, shown.ptr);
 			buf_release(&shown);
 			p = ask_payload(b, jstr(hj, "signature"), jstr(hj, "contract"), text,
-			                codes[h], error);
+			                cJSON_IsString(cJSON_GetArrayItem(codes, h))
+			                        ? cJSON_GetArrayItem(codes, h)->valuestring
+			                        : NULL,
+			                jstr(sp, "error"));
 			free(text);
 			ok = ask(b, WORKER_CODER, "slot", p, &r, &s->tokens, e);
 			cJSON_Delete(p);
 			if (ok < 0) {
 				cJSON_Delete(r);
-				rc = ok == -2 ? -2 : 0;
-				break;
+				cJSON_Delete(sp);
+				return ok;
 			}
-			free(codes[h]);
 			/* an unusable reply is an empty helper: the round's test says so */
-			codes[h] = xstrdup(ok && jstr(r, "code") ? jstr(r, "code") : "");
+			cJSON_ReplaceItemInArray(
+			        codes, h,
+			        cJSON_CreateString(ok && jstr(r, "code") ? jstr(r, "code") : ""));
 			cJSON_Delete(r);
+			cJSON_SetNumberValue(cJSON_GetObjectItem(sp, "next"), h + 1);
+			if (save_split(b, s, sp, e) < 0) {
+				cJSON_Delete(sp);
+				return -1;
+			}
 		}
-		if (h < nh)
-			break;
 		for (h = 0; h < nh; h++)
-			add_unit(b, &unit, codes[h]);
+			add_unit(b, &unit, cJSON_GetArrayItem(codes, h)->valuestring);
 		add_unit(b, &unit, combiner);
 		text = assemble(b, i, unit.ptr);
-		free(error);
 		rc = run_test(b, s->test, text, &error, e);
 		free(text);
+		if (rc < 0) {
+			buf_release(&unit);
+			cJSON_Delete(sp);
+			return rc;
+		}
 		s->attempts++;
-		if (rc == 1)
+		if (rc == 1) {
 			verified(s, buf_detach(&unit, NULL));
+		} else {
+			free(s->last_error);
+			s->last_error = xstrdup(error);
+			cJSON_ReplaceItemInObject(sp, "error", cJSON_CreateString(error));
+			cJSON_SetNumberValue(cJSON_GetObjectItem(sp, "round"), round + 1);
+			cJSON_SetNumberValue(cJSON_GetObjectItem(sp, "next"), 0);
+			if (save_split(b, s, sp, e) < 0)
+				rc = -1;
+		}
+		free(error);
 		buf_release(&unit);
 	}
-	if (rc == 0 && error) {
-		free(s->last_error);
-		s->last_error = error;
-		error = NULL;
-	}
-	for (h = 0; h < nh; h++)
-		free(codes[h]);
-	free(codes);
-	free(error);
-	cJSON_Delete(res);
+	cJSON_Delete(sp);
 	return rc;
 }
 
@@ -842,7 +915,7 @@ static int fill_slot(struct build *b, size_t i, struct error *e)
 		if (save_slot(b, s, e) < 0)
 			return -1;
 	}
-	if (s->state != SLOT_VERIFIED && thrashes(s)) {
+	if (s->state != SLOT_VERIFIED && (s->split || thrashes(s))) {
 		rc = split_slot(b, i, e);
 		if (rc < 0)
 			return rc;
@@ -1051,7 +1124,7 @@ int cli_build(int argc, char **argv)
 
 	memset(&b, 0, sizeof(b));
 	b.r = (struct repo)REPO_INIT;
-	b.rootfd = -1;
+	b.rootfd = b.lockfd = -1;
 	b.max_tokens = BUILD_MAX_TOKENS;
 	b.max_attempts = BUILD_ATTEMPTS;
 	b.test_ms = BUILD_TEST_MS;
@@ -1103,7 +1176,7 @@ int cli_build(int argc, char **argv)
 
 	git_libgit2_init();
 	if (read_spec(&b, argv[optind], &e) < 0 || repo_open(dir, &b.r, &e) < 0 ||
-	    db_open_build(&b, &e) < 0)
+	    db_open_build(&b, &e) < 0 || lock_build(&b, &e) < 0)
 		goto fail;
 	b.rootfd = open(b.r.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	config_load(&b.conf, b.r.conf_dir);
@@ -1156,6 +1229,7 @@ out:
 		free(b.s[i].last_code);
 		free(b.s[i].last_error);
 		free(b.s[i].errors);
+		free(b.s[i].split);
 		free(b.s[i].why);
 	}
 	free(b.s);
@@ -1164,6 +1238,8 @@ out:
 		sqlite3_close(b.db);
 	if (b.rootfd >= 0)
 		close(b.rootfd);
+	if (b.lockfd >= 0)
+		close(b.lockfd);
 	repo_close(&b.r);
 	config_release(&b.conf);
 	config_release(&flags);

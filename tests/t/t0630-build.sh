@@ -147,6 +147,27 @@ expect_eq "the helpers and the combiner work" "('k', 'v')" "$(python3 -c 'from s
 expect_match "the helpers are in the file" "def _split_once" "$(cat src/text.py)"
 ok "a slot whose attempts fail differently each time is split into helpers and a combiner"
 
+# killed mid-split: the split and the first helper are not asked for again
+python3 -c 'import sqlite3; c=sqlite3.connect(".loom/build.db"); c.execute("DELETE FROM slot_cache"); c.commit()'
+for f in 001 002 003 004 005; do cp "$T/thrash/$f.reply" "$T/splitkill/$f.reply" 2>/dev/null || { mkdir -p "$T/splitkill"; cp "$T/thrash/$f.reply" "$T/splitkill/"; }; done
+{ printf 'fault: stall 3000\n'; cat "$T/thrash/006.reply"; } >"$T/splitkill/006.reply"
+cp "$T/thrash/006.reply" "$T/splitkill/007.reply"
+srv_start splitkill
+"$LOOM" build --endpoint "$URL" "$T/spec2.json" >"$T/out" 2>"$T/err" &
+BPID=$!
+for i in $(seq 200); do
+  [ "$(requests splitkill /v1/chat/completions 2>/dev/null || echo 0)" -ge 6 ] && break
+  sleep 0.05
+done
+expect_eq "the second helper's request is in flight" 6 "$(requests splitkill /v1/chat/completions)"
+kill -9 "$BPID"
+wait "$BPID" 2>/dev/null || :
+"$LOOM" build --endpoint "$URL" "$T/spec2.json" >"$T/out" 2>"$T/err" || fail "split resume: $(cat "$T/out" "$T/err")"
+expect_eq "seven model calls: only the one in flight again" 7 "$(requests splitkill /v1/chat/completions)"
+srv_stop
+expect_eq "the split slot works" "('k', 'v')" "$(python3 -c 'from src import text; print(text.parse_pair(" k = v "))')"
+ok "a build killed mid-split resumes with the split and the helpers it had"
+
 # --- never succeeds: a labelled stub, a TODO, exit 3 --------------------------------
 SHOUT=$(slot shout 'def shout(s: str) -> str:' 'upper case and an exclamation mark')
 NEVER=$(slot never 'def never_right(n: int) -> int:' 'the answer')
@@ -174,6 +195,35 @@ expect_match "a labelled stub in the file" 'raise NotImplementedError\("TODO\(lo
 expect_eq "the other slot works" "HI!" "$(python3 -c 'from src import text; print(text.shout("hi"))')"
 expect_match "the TODO list" '^- \[ \] `never` \(def never_right\(n: int\) -> int:\): the answer' "$(cat .loom/build-todo.md)"
 ok "a slot that never passes becomes a labelled stub and a TODO; exit status 3"
+
+# a C stub compiles, and fails loudly when called
+mkdir -p csrc
+cat >csrc/t_add.c <<'C'
+#include <stdio.h>
+int add(int a, int b);
+int main(void) { return add(2, 3) == 5 ? 0 : (printf("add(2, 3) = %d\n", add(2, 3)), 1); }
+C
+git add csrc && git commit -qm "a C test"
+printf '{"target": "csrc/add.c", "lang": "c", "prelude": "#include <stdlib.h>\n", "slots": [{"name": "add", "signature": "int add(int a, int b) {", "contract": "the sum", "test": "cc -Wall -Werror -o t_add csrc/add.c csrc/t_add.c && ./t_add"}]}\n' >"$T/spec-c.json"
+reply "$T/cstub" 001 '' 'int add(int a, int b)
+{
+	return a - b;
+}'
+srv_start cstub
+expect_status "C: exit 3" 3 "$LOOM" build --attempts 1 --endpoint "$URL" "$T/spec-c.json"
+srv_stop
+expect_match "a labelled C stub" 'TODO\(loom\): add: add\(2, 3\) = -1 \*/' "$(cat csrc/add.c)"
+cc -Wall -Werror -o "$T/t_add" csrc/add.c csrc/t_add.c || fail "the C stub does not compile: $(cat csrc/add.c)"
+st=0; "$T/t_add" 2>/dev/null || st=$?
+expect_eq "the C stub aborts" 134 "$st"
+ok "a C slot that never passes is a stub that compiles and aborts when called"
+
+# one build at a time in a repository
+exec 9>.loom/build.lock
+flock -n 9
+expect_status "a second build is refused" 1 "$LOOM" build "$T/spec1.json"
+expect_match "says why" "another loom build is running in this repository" "$(cat "$T/err")"
+exec 9>&-
 
 # --- killed mid-build: resumes, nothing lost, nothing done twice ----------------------
 spec "$T/spec4.json" "$SHOUT" "$SLUG" "$WORDS"
