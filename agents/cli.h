@@ -12,6 +12,7 @@ int cli_undo(int argc, char **argv);
 int cli_eval(int argc, char **argv);
 int cli_export_training(int argc, char **argv);
 int cli_lessons(int argc, char **argv);
+int cli_build(int argc, char **argv);
 
 /* Applies the model flags shared by these commands (getopt codes 'E' endpoint, 'A' api,
  * 'M' model, 'X' max-tokens) to c; -1 after an error message. */

@@ -68,4 +68,34 @@ int coder_propose(struct model *m, const struct role_io *io, const char *goal, c
 /* The edit format for a model: whole files for models under 3B parameters, when known. */
 enum coder_format coder_default_format(const struct model *m, const char *setting);
 
+/* One unit a night build asks for (agents/slot.c, docs/BUILD.md). */
+struct slot_ask {
+	const char *lang;      /* "python", "c", "rust": for the prompt */
+	const char *signature; /* the unit's signature, to be kept exactly */
+	const char *contract;  /* what it must do, in plain language */
+	const char *target;    /* the file as it stands, the unit marked "<<< THIS UNIT >>>" */
+	const char *prev;      /* the previous attempt's code, or NULL */
+	const char *error;     /* its test's trimmed error, or NULL */
+};
+
+/*
+ * The Coder fills one slot: a single model call capped at io->max_tokens
+ * tokens with stop sequences, whose reply is the unit's code; code fences and
+ * prose around them are stripped. On success *code is the code, ending in a
+ * newline (caller frees). -1 with e set on a model failure or an empty reply.
+ */
+int slot_write(struct model *m, const struct role_io *io, const struct slot_ask *a, char **code,
+               struct error *e);
+/* The unit's code in a model reply: a fence's content if there is one; caller frees. */
+char *slot_strip(const char *text);
+
+/*
+ * The Architect splits a slot that thrashes: a reply {"helpers": [{"name",
+ * "signature", "contract"}] (2-3), "combiner": "code"}, read leniently and
+ * checked here (retried io->retries times with the problem). On success
+ * *parts is that object (caller deletes).
+ */
+int slot_decompose(struct model *m, const struct role_io *io, const struct slot_ask *a,
+                   cJSON **parts, struct error *e);
+
 #endif

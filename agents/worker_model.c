@@ -132,6 +132,36 @@ static cJSON *handle(struct worker_env *w, const char *kind, const cJSON *p, con
 		cJSON_AddItemToObject(res, "edits", edits_json(&es));
 		edits_release(&es);
 		free(reply);
+	} else if ((w->role == SANDBOX_CODER && !strcmp(kind, "slot")) ||
+	           (w->role == SANDBOX_ARCHITECT && !strcmp(kind, "decompose"))) {
+		struct slot_ask a = { str(p, "lang"),   str(p, "signature"), str(p, "contract"),
+			              str(p, "target"), str(p, "prev"),      str(p, "error") };
+		const cJSON *mt = cJSON_GetObjectItemCaseSensitive(p, "max_tokens");
+		struct role_io io = w->io;
+		int rc;
+		/* a night build's hard cap on this one reply */
+		if (cJSON_IsNumber(mt) && mt->valueint > 0)
+			io.max_tokens = mt->valueint;
+		if (!a.lang || !a.signature || !a.contract || !a.target) {
+			error_set(e, "%s: lang, signature, contract and target are needed", kind);
+			*fail = "bad-request";
+			cJSON_Delete(res);
+			return NULL;
+		}
+		if (kind[0] == 's') {
+			char *code = NULL;
+			rc = slot_write(&st->m, &io, &a, &code, e);
+			if (rc == 0)
+				cJSON_AddStringToObject(res, "code", code);
+			free(code);
+		} else {
+			cJSON *parts = NULL;
+			rc = slot_decompose(&st->m, &io, &a, &parts, e);
+			if (rc == 0)
+				cJSON_AddItemToObject(res, "parts", parts);
+		}
+		if (rc < 0)
+			goto fail;
 	} else {
 		error_set(e, "the %s does not do '%s'", sandbox_role_name(w->role), kind);
 		*fail = "bad-request";

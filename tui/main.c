@@ -35,6 +35,8 @@ static const struct command commands[] = {
 	{ "undo", cli_undo, "restore the files of the last applied change set" },
 	{ "eval", cli_eval, "run a suite of tasks and report how well Loom and the model did" },
 	{ "lessons", cli_lessons, "show or edit the lessons Loom learned in this repository" },
+	{ "build", cli_build,
+	  "build a spec's slots one verified unit at a time, resumably (docs/BUILD.md)" },
 	{ "export-training", cli_export_training,
 	  "write the repository's verified fixes as a chat-format fine-tuning set" },
 	{ "demo", demo_main, "try Loom in a minute on a sample repository, with a scripted model" },
