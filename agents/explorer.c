@@ -14,7 +14,8 @@
 #include "core/buf.h"
 
 int explorer_map(struct repo *r, struct db *d, const char *goal, const char *const *tags,
-                 size_t ntags, size_t budget, struct context_map *out, struct error *e)
+                 size_t ntags, size_t budget, const struct rules *rules, struct context_map *out,
+                 struct error *e)
 {
 	struct query_opts qo = { 0 };
 	struct buf text = BUF_INIT;
@@ -28,6 +29,7 @@ int explorer_map(struct repo *r, struct db *d, const char *goal, const char *con
 	qo.budget = budget;
 	qo.top = QUERY_TOP_DEFAULT;
 	qo.content = 1;
+	qo.rules = rules;
 	if (query_run(r, d, &qo, &out->ledger, e) < 0)
 		return -1;
 	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(out->ledger, "files"))

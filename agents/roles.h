@@ -7,6 +7,7 @@
 
 #include "context/db.h"
 #include "context/repo.h"
+#include "context/rules.h"
 #include "core/edits.h"
 #include "core/error.h"
 #include "core/model.h"
@@ -47,7 +48,8 @@ struct context_map {
  * tagged, packed to budget tokens. Read-only on the repository; no model call.
  */
 int explorer_map(struct repo *r, struct db *d, const char *goal, const char *const *tags,
-                 size_t ntags, size_t budget, struct context_map *out, struct error *e);
+                 size_t ntags, size_t budget, const struct rules *rules, struct context_map *out,
+                 struct error *e);
 void context_map_release(struct context_map *cm);
 
 enum coder_format { CODER_SEARCH_REPLACE, CODER_WHOLE };

@@ -180,6 +180,9 @@ static void next_step(struct task *t)
 	cJSON_AddStringToObject(p, "goal", goal(t));
 	budget = env->m->n_ctx - env->max_tokens - 2 * MODEL_MSG_OVERHEAD -
 	         (int)model_estimate_tokens(strlen(goal(t)) + 1200);
+	if (config_long(env->conf, CONF_CONTEXT_BUDGET) > 0 &&
+	    budget > config_long(env->conf, CONF_CONTEXT_BUDGET))
+		budget = (int)config_long(env->conf, CONF_CONTEXT_BUDGET);
 	cJSON_AddNumberToObject(p, "budget", budget > 256 ? budget : 256);
 	if (!workers_send(env->ws, WORKER_EXPLORER, "explore", p, &e)) {
 		cJSON_Delete(p);
@@ -788,7 +791,7 @@ static void on_checked(struct task *t, struct verify_result *res)
 		return;
 	}
 	snprintf(t->fail_class, sizeof(t->fail_class), "%s", res->klass);
-	if (t->check_attempt++ < TASK_CHECK_RETRIES) {
+	if (t->check_attempt++ < config_long(t->env->conf, CONF_CHECK_RETRIES)) {
 		struct buf fb = BUF_INIT;
 		buf_addf(
 		        &fb,

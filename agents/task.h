@@ -22,10 +22,10 @@
 
 struct verify;
 
-#define TASK_RETRIES       2 /* edit blocks that do not apply, fed back per step */
-#define TASK_REPROPOSE     1 /* proposals made again when a file changed on disk meanwhile */
-#define TASK_CHECK_RETRIES 2 /* proposals that fail the check, fed back per step */
-#define TASK_SPLIT_DEPTH   2 /* a step that keeps failing is split, and its parts, this deep */
+#define TASK_RETRIES   2 /* edit blocks that do not apply, fed back per step */
+#define TASK_REPROPOSE 1 /* proposals made again when a file changed on disk meanwhile */
+/* proposals that fail the check are fed back per step as the check_retries setting says */
+#define TASK_SPLIT_DEPTH 2 /* a step that keeps failing is split, and its parts, this deep */
 
 /* What a task runs against; the caller owns all of it and keeps it alive. */
 struct task_env {

@@ -7,10 +7,12 @@
 #include "agents/worker.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "context/db.h"
 #include "context/repo.h"
+#include "core/fs.h"
 #include "core/xalloc.h"
 
 struct explorer_state {
@@ -18,16 +20,35 @@ struct explorer_state {
 	struct db d;
 	char **extra; /* the policy's read-only paths outside the repository */
 	size_t nextra;
+	struct rules rules; /* the rules setting's weights, read before the sandbox */
+	int have_rules;
 };
 
 static int prepare(struct worker_env *w, struct error *e)
 {
 	struct explorer_state *st = xcalloc(1, sizeof(*st));
+	const char *path;
 
 	st->r = (struct repo)REPO_INIT;
 	st->d = (struct db)DB_INIT;
 	w->state = st;
-	return repo_open(w->repo, &st->r, e) < 0 || db_open(&st->r, &st->d, e) < 0 ? -1 : 0;
+	if (repo_open(w->repo, &st->r, e) < 0 || db_open(&st->r, &st->d, e) < 0)
+		return -1;
+	/* the rules setting: a weights file instead of .loom/rules (for loom eval --compare) */
+	path = config_get(&w->conf, CONF_RULES);
+	if (*path) {
+		char *full = path[0] == '/' ? xstrdup(path) : fs_join(st->r.root, path);
+		if (access(full, R_OK) < 0) {
+			error_errno(e, "rules: cannot read %s", full);
+			free(full);
+			return -1;
+		}
+		rules_defaults(&st->rules);
+		rules_load(&st->rules, full);
+		st->have_rules = 1;
+		free(full);
+	}
+	return 0;
 }
 
 static void policy(struct worker_env *w, struct sandbox_policy *p)
@@ -71,7 +92,7 @@ static cJSON *handle(struct worker_env *w, const char *kind, const cJSON *p, con
 	                  cJSON_IsNumber(budget) && budget->valuedouble >= 1
 	                          ? (size_t)budget->valuedouble
 	                          : 4096,
-	                  &map, e);
+	                  st->have_rules ? &st->rules : NULL, &map, e);
 	free(tv);
 	if (rc < 0) {
 		*fail = "context";

@@ -5,12 +5,14 @@
  * filesystem and, where the kernel can, no port but the model's.
  */
 #include "agents/lessons.h"
+#include "agents/prompts.h"
 #include "agents/worker.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/model.h"
+#include "core/fs.h"
 #include "core/xalloc.h"
 
 struct model_state {
@@ -28,8 +30,18 @@ static int prepare(struct worker_env *w, struct error *e)
 {
 	struct model_state *st = xcalloc(1, sizeof(*st));
 
+	const char *dir = config_get(&w->conf, CONF_PROMPTS);
+
 	st->net = (struct model_net)MODEL_NET_INIT;
 	w->state = st;
+	/* the prompts setting, read now: the sandbox opens no file later */
+	if (*dir) {
+		char *full = dir[0] == '/' || !w->repo ? xstrdup(dir) : fs_join(w->repo, dir);
+		int rc = prompts_load_dir(full, e);
+		free(full);
+		if (rc < 0)
+			return -1;
+	}
 	return model_net_prepare(&st->net, config_get(&w->conf, CONF_ENDPOINT), NULL, e);
 }
 

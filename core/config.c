@@ -51,6 +51,11 @@ static const struct {
 	[CONF_THEME] = { "theme", "LOOM_THEME", "dark", V_TEXT, 0, 0 },
 	[CONF_KEYS] = { "keys", "LOOM_KEYS", "", V_TEXT, 0, 0 },
 	[CONF_ROUTES] = { "routes", "LOOM_ROUTES", "", V_TEXT, 0, 0 },
+	[CONF_CHECK_RETRIES] = { "check_retries", "LOOM_CHECK_RETRIES", "2", V_INT, 0, 10 },
+	[CONF_CONTEXT_BUDGET] = { "context_budget", "LOOM_CONTEXT_BUDGET", "0", V_INT, 0,
+	                          10000000 },
+	[CONF_RULES] = { "rules", "LOOM_RULES", "", V_TEXT, 0, 0 },
+	[CONF_PROMPTS] = { "prompts", "LOOM_PROMPTS", "", V_TEXT, 0, 0 },
 };
 
 static const char *const api_names[] = { "auto", "llamacpp", "ollama", "openai" };

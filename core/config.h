@@ -21,6 +21,10 @@ enum config_key {
 	CONF_THEME,           /* the terminal interface's theme: a name or a file's path */
 	CONF_KEYS,            /* key bindings: "ACTION=KEY ..." (README, Keys) */
 	CONF_ROUTES,          /* error class -> model and LoRA adapters (agents/route.h) */
+	CONF_CHECK_RETRIES,   /* proposals that fail the check, fed back per step */
+	CONF_CONTEXT_BUDGET,  /* tokens of repository context per step, at most (0: what fits) */
+	CONF_RULES,           /* a rule-weights file used instead of .loom/rules */
+	CONF_PROMPTS, /* a directory of NAME.txt prompts used instead of the built-in ones */
 	CONF__COUNT
 };
 

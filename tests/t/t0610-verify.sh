@@ -203,3 +203,31 @@ for l in open(sys.argv[2]):
 PY
 srv_stop
 ok "a check printing megabytes: its output is capped, and the Coder gets the error, not the noise"
+
+# --- the settings loom eval --compare compares: retry budget, context budget,
+# rule weights, prompts -------------------------------------------------------
+mkdir -p "$T/prompts"
+printf 'CUSTOM CODER PROMPT: reply with edit blocks.\n' >"$T/prompts/coder.txt"
+printf 'tag = 77\n' >"$T/weights"
+reply "$T/set" 001 '' "$PLAN"
+reply "$T/set" 002 'expect: messages[0].content ~ "CUSTOM CODER PROMPT"' "$BAD"
+reply "$T/set" 003 '' '{"steps": [{"goal": "x", "files": []}]}'
+srv_start set
+expect_status "settings: exit 3" 3 env LOOM_CHECK_RETRIES=0 LOOM_CONTEXT_BUDGET=300 LOOM_RULES="$T/weights" \
+  LOOM_PROMPTS="$T/prompts" "$LOOM" run --json --approve=all --check "$CHECK" --endpoint "$URL" "print the checksum in hex"
+expect_eq "check_retries = 0: no retry, straight to the split" 3 "$(requests set /v1/chat/completions)"
+python3 - "$T/out" <<'PY' || fail "settings: $(grep ledger "$T/out")"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+led = [e for e in ev if e["event"] == "ledger"][0]
+f = [x for x in led["files"] if x["path"] == "lib/util.c"][0]
+assert f["score"] >= 77, f
+PY
+srv_stop
+reply "$T/set2" 001 '' "$PLAN"
+srv_start set2
+expect_status "a rules file that is not there" 1 env LOOM_RULES="$T/nosuch" \
+  "$LOOM" run --approve=all --endpoint "$URL" "print the checksum in hex"
+expect_match "one line naming it" "rules: cannot read $T/nosuch" "$(cat "$T/err")"
+srv_stop
+ok "check_retries, context_budget, rules and prompts settings change what the run does (for loom eval --compare)"
