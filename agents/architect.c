@@ -27,12 +27,7 @@ int architect_plan(struct model *m, const struct role_io *io, const char *reques
 	msgs[1] = (struct model_msg){ "user", user.ptr };
 	req.msgs = msgs;
 	req.nmsgs = 2;
-	req.max_tokens = io->max_tokens;
-	req.temperature = io->temperature;
-	req.seed = io->seed;
-	req.on_token = io->on_token;
-	req.ctx = io->ctx;
-	req.cancel = io->cancel;
+	role_request(&req, io);
 	rc = structured_chat(m, &req, &contract_plan, io->retries, plan, &attempts, e);
 	buf_release(&user);
 	return rc;

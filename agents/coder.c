@@ -57,16 +57,8 @@ int coder_propose(struct model *m, const struct role_io *io, const char *goal, c
 		struct error why = ERROR_INIT;
 
 		req.msgs = msgs;
-		req.model = io->model;
-		req.lora = io->lora;
-		req.nlora = io->nlora;
 		req.nmsgs = nmsgs;
-		req.max_tokens = io->max_tokens;
-		req.temperature = io->temperature;
-		req.seed = io->seed;
-		req.on_token = io->on_token;
-		req.ctx = io->ctx;
-		req.cancel = io->cancel;
+		role_request(&req, io);
 		if (model_chat(m, &req, &r, e) < 0) {
 			buf_release(&r.text);
 			break;

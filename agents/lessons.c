@@ -210,12 +210,8 @@ int lesson_distill(struct model *m, const struct role_io *io, const char *error,
 	msgs[1] = (struct model_msg){ "user", user.ptr };
 	req.msgs = msgs;
 	req.nmsgs = 2;
-	req.max_tokens = 80;
-	req.temperature = io->temperature;
-	req.seed = io->seed;
-	req.on_token = io->on_token;
-	req.ctx = io->ctx;
-	req.cancel = io->cancel;
+	role_request(&req, io);
+	req.max_tokens = 80; /* one short line */
 	rc = model_chat(m, &req, &r, e);
 	buf_release(&user);
 	if (rc < 0) {

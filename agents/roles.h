@@ -27,6 +27,20 @@ struct role_io {
 	size_t nlora;
 };
 
+/* A request's settings from io: its limits, sampling, token stream, cancel flag and route. */
+static inline void role_request(struct model_request *req, const struct role_io *io)
+{
+	req->max_tokens = io->max_tokens;
+	req->temperature = io->temperature;
+	req->seed = io->seed;
+	req->on_token = io->on_token;
+	req->ctx = io->ctx;
+	req->cancel = io->cancel;
+	req->model = io->model;
+	req->lora = io->lora;
+	req->nlora = io->nlora;
+}
+
 /*
  * The Architect: the user's request plus a short repository summary become a
  * plan, {"steps": [{"goal", "files"}]} (core/contract.h's contract_plan),

@@ -67,14 +67,9 @@ int slot_write(struct model *m, const struct role_io *io, const struct slot_ask 
 	msgs[1] = (struct model_msg){ "user", user.ptr };
 	req.msgs = msgs;
 	req.nmsgs = 2;
-	req.max_tokens = io->max_tokens;
-	req.temperature = io->temperature;
-	req.seed = io->seed;
+	role_request(&req, io);
 	req.stop = slot_stops;
 	req.nstop = sizeof(slot_stops) / sizeof(slot_stops[0]);
-	req.on_token = io->on_token;
-	req.ctx = io->ctx;
-	req.cancel = io->cancel;
 	rc = model_chat(m, &req, &r, e);
 	buf_release(&user);
 	if (rc < 0) {
@@ -139,12 +134,7 @@ int slot_decompose(struct model *m, const struct role_io *io, const struct slot_
 
 		req.msgs = msgs;
 		req.nmsgs = attempt ? 4 : 2;
-		req.max_tokens = io->max_tokens;
-		req.temperature = io->temperature;
-		req.seed = io->seed;
-		req.on_token = io->on_token;
-		req.ctx = io->ctx;
-		req.cancel = io->cancel;
+		role_request(&req, io);
 		if (model_chat(m, &req, &r, e) < 0) {
 			buf_release(&r.text);
 			break;
