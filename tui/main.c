@@ -49,13 +49,13 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: loom [--help] [--version] [PATH]\n"
+	fprintf(f, "usage: loom [--theme NAME] [--resume] [PATH]   (the interactive session)\n"
 	           "       loom <command> [options] [args]\n\n"
 	           "Loom is a terminal coding assistant for small local models.\n\n"
 	           "commands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
 		if (commands[i].summary)
-			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+			fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'loom <command> --help' describes a command's options.\n"
 	           "exit status: 0 success, 1 failure, 2 usage error, 130 interrupted\n");
 }
