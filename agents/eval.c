@@ -94,6 +94,20 @@ static int cmp_task(const void *a, const void *b)
 	return strcmp(((const struct task_def *)a)->id, ((const struct task_def *)b)->id);
 }
 
+/* Whether id is one of the comma-separated ids in list. */
+static int listed(const char *list, const char *id)
+{
+	size_t n = strlen(id);
+	const char *p = list;
+
+	while ((p = strstr(p, id))) {
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
 /* Reads SUITE/<id>/task.json for every task folder, sorted by id. */
 static int load_suite(struct eval *ev, const char *suite, const char *only, struct error *e)
 {
@@ -141,7 +155,7 @@ static int load_suite(struct eval *ev, const char *suite, const char *only, stru
 			return -1;
 		}
 		free(path);
-		if (only && !strstr(only, jstr(j, "id"))) {
+		if (only && !listed(only, jstr(j, "id"))) {
 			cJSON_Delete(j);
 			free(dir);
 			continue;

@@ -89,6 +89,17 @@ expect_match "a row per task" "^add +pass " "$(cat "$T/table")"
 expect_match "the totals" "passed 2 of 2 \\(100%\\)" "$(cat "$T/table")"
 srv_stop
 
+# --- --only: just the tasks named (whole ids: "he" names none) -----------------
+reply "$T/o1" 001 '' "$HEX_PLAN"
+reply "$T/o1" 002 '' "$HEX_GOOD"
+srv_start o1
+LOOM_ENDPOINT=$URL "$LOOM" eval --json --only hex "$SUITE" >"$T/only" 2>"$T/err" || fail "eval --only: $(cat "$T/err")"
+expect_eq "one task" "1 hex" "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["total"], r["tasks"][0]["id"])' "$T/only")"
+srv_stop
+expect_status "--only with no such id" 1 "$LOOM" eval --only he "$SUITE"
+expect_match "says so" "no tasks in .* with those ids" "$(cat "$T/err")"
+ok "--only runs the tasks named, by whole ids"
+
 # --- a failing model: exit 1, the failures said ----------------------------------
 bad b1
 srv_start b1
