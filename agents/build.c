@@ -43,6 +43,7 @@
 #include "core/buf.h"
 #include "core/exitcode.h"
 #include "core/fs.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/path.h"
 #include "core/xalloc.h"
@@ -95,12 +96,6 @@ static void on_signal(int sig)
 	(void)sig;
 	cancelled = 1;
 	index_interrupt = 1;
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 static void hash_hex(const void *data, size_t len, char out[GIT_OID_HEXSZ + 1])
@@ -715,7 +710,7 @@ static int split_slot(struct build *b, size_t i, struct error *e)
 	}
 	parts = cJSON_GetObjectItemCaseSensitive(sp, "parts");
 	helpers = cJSON_GetObjectItemCaseSensitive(parts, "helpers");
-	combiner = jstr(parts, "combiner");
+	combiner = json_str(parts, "combiner");
 	codes = cJSON_GetObjectItemCaseSensitive(sp, "codes");
 	nh = cJSON_GetArraySize(helpers);
 	if (!combiner || nh < 1 || cJSON_GetArraySize(codes) != nh ||
@@ -738,20 +733,21 @@ static int split_slot(struct build *b, size_t i, struct error *e)
 			int k, ok;
 			/* the file with the other helpers as they stand and the combiner */
 			for (k = 0; k < nh; k++) {
-				const char *c =
-				        cJSON_IsString(cJSON_GetArrayItem(codes, k))
-				                ? cJSON_GetArrayItem(codes, k)->valuestring
-				                : jstr(cJSON_GetArrayItem(helpers, k), "signature");
+				const char *c = cJSON_IsString(cJSON_GetArrayItem(codes, k))
+				                        ? cJSON_GetArrayItem(codes, k)->valuestring
+				                        : json_str(cJSON_GetArrayItem(helpers, k),
+				                                   "signature");
 				add_unit(b, &shown, k == h ? "<<< THIS UNIT >>>\n" : c);
 			}
 			add_unit(b, &shown, combiner);
 			text = assemble(b, i, shown.ptr);
 			buf_release(&shown);
-			p = ask_payload(b, jstr(hj, "signature"), jstr(hj, "contract"), text,
+			p = ask_payload(b, json_str(hj, "signature"), json_str(hj, "contract"),
+			                text,
 			                cJSON_IsString(cJSON_GetArrayItem(codes, h))
 			                        ? cJSON_GetArrayItem(codes, h)->valuestring
 			                        : NULL,
-			                jstr(sp, "error"));
+			                json_str(sp, "error"));
 			free(text);
 			ok = ask(b, WORKER_CODER, "slot", p, &r, &s->tokens, e);
 			cJSON_Delete(p);
@@ -762,8 +758,7 @@ static int split_slot(struct build *b, size_t i, struct error *e)
 			}
 			/* an unusable reply is an empty helper: the round's test says so */
 			cJSON_ReplaceItemInArray(
-			        codes, h,
-			        cJSON_CreateString(ok && jstr(r, "code") ? jstr(r, "code") : ""));
+			        codes, h, cJSON_CreateString(ok ? json_text(r, "code") : ""));
 			cJSON_Delete(r);
 			cJSON_SetNumberValue(cJSON_GetObjectItem(sp, "next"), h + 1);
 			if (save_split(b, s, sp, e) < 0) {
@@ -889,7 +884,7 @@ static int fill_slot(struct build *b, size_t i, struct error *e)
 			cJSON_Delete(r);
 			return rc;
 		}
-		code = xstrdup(rc && jstr(r, "code") ? jstr(r, "code") : "");
+		code = xstrdup(rc ? json_text(r, "code") : "");
 		cJSON_Delete(r);
 		if (rc == 0) {
 			/* no code in the reply: a failed attempt, fed back like a test's error */
@@ -958,10 +953,10 @@ static int read_spec(struct build *b, const char *path, struct error *e)
 		error_set(e, "%s: not a JSON object", path);
 		goto out;
 	}
-	b->target = jstr(b->spec, "target");
-	b->lang = jstr(b->spec, "lang");
-	b->prelude = jstr(b->spec, "prelude") ? jstr(b->spec, "prelude") : "";
-	b->postlude = jstr(b->spec, "postlude") ? jstr(b->spec, "postlude") : "";
+	b->target = json_str(b->spec, "target");
+	b->lang = json_str(b->spec, "lang");
+	b->prelude = json_text(b->spec, "prelude");
+	b->postlude = json_text(b->spec, "postlude");
 	slots = cJSON_GetObjectItemCaseSensitive(b->spec, "slots");
 	if (!b->target || path_check(b->target, e) < 0) {
 		error_set(e, "%s: target: %s", path, b->target ? e->msg : "missing");
@@ -982,10 +977,10 @@ static int read_spec(struct build *b, const char *path, struct error *e)
 	{
 		struct slot *s = &b->s[i];
 		size_t k;
-		s->name = jstr(sj, "name");
-		s->signature = jstr(sj, "signature");
-		s->contract = jstr(sj, "contract");
-		s->test = jstr(sj, "test");
+		s->name = json_str(sj, "name");
+		s->signature = json_str(sj, "signature");
+		s->contract = json_str(sj, "contract");
+		s->test = json_str(sj, "test");
 		if (!s->name || !*s->name || !s->signature || !s->contract || !s->test) {
 			error_set(e,
 			          "%s: slots[%zu]: name, signature, contract and test are needed",

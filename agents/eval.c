@@ -42,6 +42,7 @@
 #include "core/exitcode.h"
 #include "core/fs.h"
 #include "core/gitx.h"
+#include "core/json.h"
 #include "core/kv.h"
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -76,18 +77,6 @@ struct eval {
 	long run_ms;
 	char *tmp;
 };
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static double jnum(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
 
 static int cmp_task(const void *a, const void *b)
 {
@@ -141,8 +130,8 @@ static int load_suite(struct eval *ev, const char *suite, const char *only, stru
 		j = cJSON_ParseWithLength(b.ptr ? b.ptr : "", b.len);
 		buf_release(&b);
 		memset(&t, 0, sizeof(t));
-		if (!jstr(j, "id") || !jstr(j, "task") || !jstr(j, "check") ||
-		    strcmp(jstr(j, "id"), de->d_name)) {
+		if (!json_str(j, "id") || !json_str(j, "task") || !json_str(j, "check") ||
+		    strcmp(json_str(j, "id"), de->d_name)) {
 			error_set(
 			        e,
 			        "%s: not a task (it needs \"id\" = its folder's name, \"task\" and "
@@ -155,19 +144,19 @@ static int load_suite(struct eval *ev, const char *suite, const char *only, stru
 			return -1;
 		}
 		free(path);
-		if (only && !listed(only, jstr(j, "id"))) {
+		if (only && !listed(only, json_str(j, "id"))) {
 			cJSON_Delete(j);
 			free(dir);
 			continue;
 		}
-		t.id = xstrdup(jstr(j, "id"));
+		t.id = xstrdup(json_str(j, "id"));
 		t.dir = dir;
-		t.task = xstrdup(jstr(j, "task"));
-		t.check = xstrdup(jstr(j, "check"));
-		t.lang = xstrdup(jstr(j, "lang") ? jstr(j, "lang") : "");
-		t.kind = xstrdup(jstr(j, "kind") ? jstr(j, "kind") : "");
-		t.timeout_s =
-		        jnum(j, "timeout") >= 1 ? (long)jnum(j, "timeout") : EVAL_CHECK_MS / 1000;
+		t.task = xstrdup(json_str(j, "task"));
+		t.check = xstrdup(json_str(j, "check"));
+		t.lang = xstrdup(json_text(j, "lang"));
+		t.kind = xstrdup(json_text(j, "kind"));
+		t.timeout_s = json_num(j, "timeout") >= 1 ? (long)json_num(j, "timeout")
+		                                          : EVAL_CHECK_MS / 1000;
 		cJSON_Delete(j);
 		XGROW(ev->tasks, cap, ev->ntasks + 1);
 		ev->tasks[ev->ntasks++] = t;
@@ -312,24 +301,23 @@ static void run_task(struct eval *ev, const struct task_def *t, const struct con
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		if (len && *p == '{') {
 			cJSON *j = cJSON_ParseWithLength(p, len);
-			const char *evn = jstr(j, "event");
+			const char *evn = json_str(j, "event");
 			if (evn && !strcmp(evn, "summary")) {
 				const cJSON *tm = cJSON_GetObjectItemCaseSensitive(j, "timing");
 				const cJSON *tk = cJSON_GetObjectItemCaseSensitive(j, "tokens");
-				r->steps = (int)jnum(j, "steps");
-				r->applied = (int)jnum(j, "applied");
-				r->failed = (int)jnum(j, "failed");
-				r->checks = (int)jnum(j, "checks");
+				r->steps = (int)json_num(j, "steps");
+				r->applied = (int)json_num(j, "applied");
+				r->failed = (int)json_num(j, "failed");
+				r->checks = (int)json_num(j, "checks");
 				r->todo = cJSON_GetArraySize(
 				        cJSON_GetObjectItemCaseSensitive(j, "todo"));
-				r->model_ms = jnum(tm, "model_ms");
-				r->total_ms = jnum(tm, "total_ms");
-				r->check_ms = jnum(tm, "check_ms");
-				r->tokens_in = jnum(tk, "prompt");
-				r->tokens_out = jnum(tk, "generated");
+				r->model_ms = json_num(tm, "model_ms");
+				r->total_ms = json_num(tm, "total_ms");
+				r->check_ms = json_num(tm, "check_ms");
+				r->tokens_in = json_num(tk, "prompt");
+				r->tokens_out = json_num(tk, "generated");
 			} else if (evn && !strcmp(evn, "error") && !r->why[0]) {
-				snprintf(r->why, sizeof(r->why), "%s",
-				         jstr(j, "message") ? jstr(j, "message") : "");
+				snprintf(r->why, sizeof(r->why), "%s", json_text(j, "message"));
 			}
 			cJSON_Delete(j);
 		}

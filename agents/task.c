@@ -30,6 +30,7 @@
 #include "agents/verify.h"
 #include "core/apply.h"
 #include "core/fs.h"
+#include "core/json.h"
 #include "core/path.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
@@ -91,12 +92,6 @@ static void finish(struct task *t, int stopped)
 	emit(t, TASK_DONE, NULL, NULL);
 }
 
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static const cJSON *step_json(const struct task *t)
 {
 	return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(t->plan, "steps"), t->step - 1);
@@ -104,7 +99,7 @@ static const cJSON *step_json(const struct task *t)
 
 static const char *goal(const struct task *t)
 {
-	return str(step_json(t), "goal");
+	return json_str(step_json(t), "goal");
 }
 
 /* Asks the Coder for the current step's edits (with the last reply's correction, if any). */
@@ -325,7 +320,7 @@ static void on_map(struct task *t, struct workers_reply *r)
 	t->map.text = xstrdup(cJSON_IsString(text) ? text->valuestring : "");
 	t->map.whole = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->result, "whole"));
 	t->have_map = 1;
-	if (!cJSON_IsObject(t->map.ledger) || !str(t->map.ledger, "query_id")) {
+	if (!cJSON_IsObject(t->map.ledger) || !json_str(t->map.ledger, "query_id")) {
 		emit(t, TASK_ERROR, NULL, "the explorer sent a malformed context map");
 		finish(t, 1);
 		return;
@@ -384,15 +379,15 @@ static int build(struct task *t, const cJSON *edits, struct error *e)
 		struct edit ed;
 		struct task_file *f;
 		struct buf out = BUF_INIT_MAX(APPLY_MAX_SIZE);
-		const char *kind = str(it, "kind");
+		const char *kind = json_str(it, "kind");
 		int fuzzy = 0;
 
 		/* the worker checked the paths; the core checks again: it is not trusted */
 		memset(&ed, 0, sizeof(ed));
 		ed.kind = kind && !strcmp(kind, "whole") ? EDIT_WHOLE : EDIT_REPLACE;
-		ed.path = (char *)str(it, "path");
-		ed.search = (char *)str(it, "search");
-		ed.replace = (char *)str(it, "replace");
+		ed.path = (char *)json_str(it, "path");
+		ed.search = (char *)json_str(it, "search");
+		ed.replace = (char *)json_str(it, "replace");
 		if (!ed.path || !ed.replace || path_check(ed.path, e) < 0)
 			return error_prefix(e, "the coder sent a malformed edit");
 		f = file_get(t, ed.path, e);
@@ -917,7 +912,7 @@ static void on_code(struct task *t, struct workers_reply *r)
 		return;
 	}
 	files_release(t);
-	reply = xstrdup(str(r->result, "reply") ? str(r->result, "reply") : "");
+	reply = xstrdup(json_text(r->result, "reply"));
 	if (build(t, cJSON_GetObjectItemCaseSensitive(r->result, "edits"), &e) < 0) {
 		files_release(t);
 		free(t->prev);

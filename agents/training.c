@@ -28,14 +28,9 @@
 #include "core/buf.h"
 #include "core/exitcode.h"
 #include "core/fs.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/xalloc.h"
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
 
 static void add_msg(cJSON *msgs, const char *role, const char *content)
 {
@@ -108,7 +103,7 @@ int cli_export_training(int argc, char **argv)
 		char *s, *user;
 		nl = strchr(p, '\n');
 		fix = cJSON_ParseWithLength(p, nl ? (size_t)(nl - p) : strlen(p));
-		if (!cJSON_IsObject(fix) || !*jstr(fix, "fixed")) {
+		if (!cJSON_IsObject(fix) || !*json_text(fix, "fixed")) {
 			bad += nl ? nl > p : *p != '\0';
 			cJSON_Delete(fix);
 			continue;
@@ -116,16 +111,17 @@ int cli_export_training(int argc, char **argv)
 		ex = cJSON_CreateObject();
 		msgs = cJSON_AddArrayToObject(ex, "messages");
 		add_msg(msgs, "system",
-		        prompt_get(!strcmp(jstr(fix, "format"), "whole") ? "coder-whole"
-		                                                         : "coder"));
-		user = xasprintf("Step: %s\n\n%s", jstr(fix, "goal"), jstr(fix, "context"));
+		        prompt_get(!strcmp(json_text(fix, "format"), "whole") ? "coder-whole"
+		                                                              : "coder"));
+		user = xasprintf("Step: %s\n\n%s", json_text(fix, "goal"),
+		                 json_text(fix, "context"));
 		add_msg(msgs, "user", user);
 		free(user);
 		if (!direct) {
-			add_msg(msgs, "assistant", jstr(fix, "failed"));
-			add_msg(msgs, "user", jstr(fix, "feedback"));
+			add_msg(msgs, "assistant", json_text(fix, "failed"));
+			add_msg(msgs, "user", json_text(fix, "feedback"));
 		}
-		add_msg(msgs, "assistant", jstr(fix, "fixed"));
+		add_msg(msgs, "assistant", json_text(fix, "fixed"));
 		s = cJSON_PrintUnformatted(ex);
 		fprintf(out, "%s\n", s);
 		free(s);

@@ -13,6 +13,7 @@
 #include "context/db.h"
 #include "context/repo.h"
 #include "core/fs.h"
+#include "core/json.h"
 #include "core/xalloc.h"
 
 struct explorer_state {
@@ -63,12 +64,6 @@ static void policy(struct worker_env *w, struct sandbox_policy *p)
 	db_temp_dir(st->r.loom_dir); /* the sandbox leaves it no other place to write */
 }
 
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static cJSON *handle(struct worker_env *w, const char *kind, const cJSON *p, const char **fail,
                      struct error *e)
 {
@@ -88,7 +83,7 @@ static cJSON *handle(struct worker_env *w, const char *kind, const cJSON *p, con
 	}
 	tv = xcalloc((size_t)cJSON_GetArraySize(tags) + 1, sizeof(*tv));
 	cJSON_ArrayForEach(t, tags) if (cJSON_IsString(t)) tv[nt++] = t->valuestring;
-	rc = explorer_map(&st->r, &st->d, str(p, "goal") ? str(p, "goal") : "", tv, nt,
+	rc = explorer_map(&st->r, &st->d, json_text(p, "goal"), tv, nt,
 	                  cJSON_IsNumber(budget) && budget->valuedouble >= 1
 	                          ? (size_t)budget->valuedouble
 	                          : 4096,

@@ -13,18 +13,13 @@
 
 #include "core/model.h"
 #include "core/fs.h"
+#include "core/json.h"
 #include "core/xalloc.h"
 
 struct model_state {
 	struct model m;
 	struct model_net net;
 };
-
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static int prepare(struct worker_env *w, struct error *e)
 {
@@ -97,22 +92,21 @@ static cJSON *handle(struct worker_env *w, const char *kind, const cJSON *p, con
 
 	if (w->role == SANDBOX_ARCHITECT && !strcmp(kind, "plan")) {
 		cJSON *plan = NULL;
-		if (architect_plan(&st->m, &w->io, str(p, "request") ? str(p, "request") : "",
-		                   str(p, "summary") ? str(p, "summary") : "", &plan, e) < 0)
+		if (architect_plan(&st->m, &w->io, json_text(p, "request"), json_text(p, "summary"),
+		                   &plan, e) < 0)
 			goto fail;
 		cJSON_AddItemToObject(res, "plan", plan);
 	} else if (w->role == SANDBOX_ARCHITECT && !strcmp(kind, "lesson")) {
 		char *rule = NULL;
-		if (lesson_distill(&st->m, &w->io, str(p, "error") ? str(p, "error") : "",
-		                   str(p, "failed") ? str(p, "failed") : "",
-		                   str(p, "fixed") ? str(p, "fixed") : "", &rule, e) < 0)
+		if (lesson_distill(&st->m, &w->io, json_text(p, "error"), json_text(p, "failed"),
+		                   json_text(p, "fixed"), &rule, e) < 0)
 			goto fail;
 		cJSON_AddStringToObject(res, "rule", rule);
 		free(rule);
 	} else if (w->role == SANDBOX_CODER && !strcmp(kind, "code")) {
 		struct edits es = EDITS_INIT;
 		char *reply = NULL;
-		const char *fmt = str(p, "format");
+		const char *fmt = json_str(p, "format");
 		struct model_lora lora[8];
 		const cJSON *l, *lv = cJSON_GetObjectItemCaseSensitive(p, "lora");
 		size_t nl = 0;
@@ -127,14 +121,13 @@ static cJSON *handle(struct worker_env *w, const char *kind, const cJSON *p, con
 				lora[nl++].scale = sc->valuedouble;
 			}
 		}
-		w->io.model = str(p, "model");
+		w->io.model = json_str(p, "model");
 		w->io.lora = lora;
 		w->io.nlora = nl;
-		rc = coder_propose(&st->m, &w->io, str(p, "goal") ? str(p, "goal") : "",
-		                   str(p, "context") ? str(p, "context") : "",
-		                   fmt && !strcmp(fmt, "whole") ? CODER_WHOLE
-		                                                : CODER_SEARCH_REPLACE,
-		                   str(p, "prev_reply"), str(p, "feedback"), &es, &reply, e);
+		rc = coder_propose(
+		        &st->m, &w->io, json_text(p, "goal"), json_text(p, "context"),
+		        fmt && !strcmp(fmt, "whole") ? CODER_WHOLE : CODER_SEARCH_REPLACE,
+		        json_str(p, "prev_reply"), json_str(p, "feedback"), &es, &reply, e);
 		w->io.model = NULL;
 		w->io.lora = NULL;
 		w->io.nlora = 0;
@@ -146,8 +139,9 @@ static cJSON *handle(struct worker_env *w, const char *kind, const cJSON *p, con
 		free(reply);
 	} else if ((w->role == SANDBOX_CODER && !strcmp(kind, "slot")) ||
 	           (w->role == SANDBOX_ARCHITECT && !strcmp(kind, "decompose"))) {
-		struct slot_ask a = { str(p, "lang"),   str(p, "signature"), str(p, "contract"),
-			              str(p, "target"), str(p, "prev"),      str(p, "error") };
+		struct slot_ask a = { json_str(p, "lang"),     json_str(p, "signature"),
+			              json_str(p, "contract"), json_str(p, "target"),
+			              json_str(p, "prev"),     json_str(p, "error") };
 		const cJSON *mt = cJSON_GetObjectItemCaseSensitive(p, "max_tokens");
 		struct role_io io = w->io;
 		int rc;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/json.h"
 #include "core/xalloc.h"
 
 int ledger_store(struct db *d, cJSON *doc, struct error *e)
@@ -110,18 +111,6 @@ char *ledger_json(const cJSON *doc)
 	return line;
 }
 
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static double num(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
 void ledger_print_text(FILE *f, const cJSON *doc)
 {
 	const cJSON *files = cJSON_GetObjectItemCaseSensitive(doc, "files");
@@ -129,8 +118,9 @@ void ledger_print_text(FILE *f, const cJSON *doc)
 	const cJSON *terms = cJSON_GetObjectItemCaseSensitive(doc, "terms");
 	const cJSON *x, *y;
 
-	fprintf(f, "query %s: %d of %d tokens used, %d candidate files\n", str(doc, "query_id"),
-	        (int)num(doc, "tokens_used"), (int)num(doc, "budget"), (int)num(doc, "candidates"));
+	fprintf(f, "query %s: %d of %d tokens used, %d candidate files\n",
+	        json_text(doc, "query_id"), (int)json_num(doc, "tokens_used"),
+	        (int)json_num(doc, "budget"), (int)json_num(doc, "candidates"));
 	if (cJSON_GetArraySize(terms) > 0) {
 		fputs("terms:", f);
 		cJSON_ArrayForEach(x, terms)
@@ -144,15 +134,16 @@ void ledger_print_text(FILE *f, const cJSON *doc)
 		const cJSON *slices = cJSON_GetObjectItemCaseSensitive(x, "slices");
 		const cJSON *packed = cJSON_GetObjectItemCaseSensitive(x, "packed");
 
-		fprintf(f, "\n%3d. %-50s %7.2f", (int)num(x, "rank"), str(x, "path"),
-		        num(x, "score"));
+		fprintf(f, "\n%3d. %-50s %7.2f", (int)json_num(x, "rank"), json_text(x, "path"),
+		        json_num(x, "score"));
 		if (cJSON_IsTrue(packed)) {
 			int first = 1;
-			fprintf(f, "  packed %d tokens:", (int)num(x, "tokens"));
+			fprintf(f, "  packed %d tokens:", (int)json_num(x, "tokens"));
 			cJSON_ArrayForEach(y, slices)
 			{
-				fprintf(f, "%s%d-%d", first ? " " : ",", (int)num(y, "start_line"),
-				        (int)num(y, "end_line"));
+				fprintf(f, "%s%d-%d", first ? " " : ",",
+				        (int)json_num(y, "start_line"),
+				        (int)json_num(y, "end_line"));
 				first = 0;
 			}
 			fputc('\n', f);
@@ -160,18 +151,18 @@ void ledger_print_text(FILE *f, const cJSON *doc)
 			fputs("  not packed\n", f);
 		}
 		cJSON_ArrayForEach(y, cJSON_GetObjectItemCaseSensitive(x, "rules"))
-		        fprintf(f, "       %-13s %+7.2f  %s\n", str(y, "rule"), num(y, "points"),
-		                str(y, "evidence"));
-		if (*str(x, "left_out"))
-			fprintf(f, "       left out: %s\n", str(x, "left_out"));
+		        fprintf(f, "       %-13s %+7.2f  %s\n", json_text(y, "rule"),
+		                json_num(y, "points"), json_text(y, "evidence"));
+		if (*json_text(x, "left_out"))
+			fprintf(f, "       left out: %s\n", json_text(x, "left_out"));
 		cJSON_ArrayForEach(y, slices)
 		{
-			const char *text = str(y, "text");
+			const char *text = json_text(y, "text");
 			size_t n = strlen(text);
 			if (!n)
 				continue;
-			fprintf(f, "       --- %s:%d-%d ---\n", str(x, "path"),
-			        (int)num(y, "start_line"), (int)num(y, "end_line"));
+			fprintf(f, "       --- %s:%d-%d ---\n", json_text(x, "path"),
+			        (int)json_num(y, "start_line"), (int)json_num(y, "end_line"));
 			fwrite(text, 1, n, f);
 			if (text[n - 1] != '\n')
 				fputc('\n', f);

@@ -44,6 +44,7 @@
 #include "core/apply.h"
 #include "core/fs.h"
 #include "core/gitx.h"
+#include "core/json.h"
 #include "core/path.h"
 
 #define UNDO_VERSION 1
@@ -337,12 +338,6 @@ fail:
 	return -1;
 }
 
-static const char *jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static int jnum(const cJSON *o, const char *key, double *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -354,7 +349,7 @@ static int jnum(const cJSON *o, const char *key, double *out)
 
 static int jhash(const cJSON *o, const char *key, char out[GIT_OID_HEXSZ + 1])
 {
-	const char *s = jstr(o, key);
+	const char *s = json_str(o, key);
 	if (!s || strlen(s) != GIT_OID_HEXSZ || strspn(s, "0123456789abcdef") != GIT_OID_HEXSZ)
 		return -1;
 	memcpy(out, s, GIT_OID_HEXSZ + 1);
@@ -363,7 +358,7 @@ static int jhash(const cJSON *o, const char *key, char out[GIT_OID_HEXSZ + 1])
 
 static int jmode(const cJSON *o, const char *key, unsigned max, unsigned *out)
 {
-	const char *s = jstr(o, key);
+	const char *s = json_str(o, key);
 	char *end;
 	unsigned long v;
 
@@ -383,7 +378,7 @@ static int parse_file(const cJSON *o, struct undo_file *f, struct error *e)
 	const cJSON *dirs = cJSON_GetObjectItemCaseSensitive(o, "created_dirs");
 	const cJSON *idx = cJSON_GetObjectItemCaseSensitive(o, "index");
 	const cJSON *d;
-	const char *path = jstr(o, "path");
+	const char *path = json_str(o, "path");
 	size_t cap = 0;
 	double v;
 
@@ -445,7 +440,7 @@ static int parse_manifest(const char *json, struct undo_set *s, struct error *e)
 		error_set(e, "unknown version");
 		goto out;
 	}
-	state = jstr(doc, "state");
+	state = json_str(doc, "state");
 	for (i = 0; state && i < sizeof(state_names) / sizeof(state_names[0]); i++)
 		if (!strcmp(state, state_names[i]))
 			break;
@@ -459,9 +454,9 @@ static int parse_manifest(const char *json, struct undo_set *s, struct error *e)
 		goto out;
 	}
 	s->time = (long long)v;
-	msg = jstr(doc, "message");
+	msg = json_str(doc, "message");
 	s->message = xstrdup(msg ? msg : "");
-	commit = jstr(doc, "commit");
+	commit = json_str(doc, "commit");
 	if (commit && jhash(doc, "commit", s->commit) < 0) {
 		error_set(e, "bad commit id");
 		goto out;

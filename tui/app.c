@@ -44,6 +44,7 @@
 #include "core/cmd.h"
 #include "core/exitcode.h"
 #include "core/fs.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/proc.h"
 #include "core/undo.h"
@@ -476,12 +477,6 @@ static void set_proposal(struct app *a)
 	free(diffs);
 }
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 static void start_check(struct app *a, const char *why);
 
 static void on_event(void *ctx, struct task *t, enum task_event ev, int step, const cJSON *data,
@@ -544,7 +539,7 @@ static void on_event(void *ctx, struct task *t, enum task_event ev, int step, co
 		                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "baseline"))
 		                        ? " (before the change)"
 		                        : "",
-		                jstr(data, "output"));
+		                json_text(data, "output"));
 		free(a->u.check);
 		a->u.check = utf8_sanitize(txt, strlen(txt));
 		a->u.check_len = strlen(a->u.check);
@@ -585,8 +580,8 @@ static void on_event(void *ctx, struct task *t, enum task_event ev, int step, co
 			ui_add(&a->u, UI_NOTE, step, s);
 			free(s);
 		}
-		if (*jstr(data, "warning"))
-			ui_add(&a->u, UI_ERROR, step, jstr(data, "warning"));
+		if (*json_text(data, "warning"))
+			ui_add(&a->u, UI_ERROR, step, json_text(data, "warning"));
 		ui_step_state(&a->u, step, UI_DONE);
 		/* a proposal checked whole and applied whole needs no second run */
 		if (*config_get(&a->conf, CONF_CHECK) && !a->checked_all)
@@ -955,7 +950,7 @@ static void rerun(struct app *a)
 {
 	struct error e = ERROR_INIT;
 	cJSON *p, *tags;
-	const char *goal = a->u.ledger ? jstr(a->u.ledger, "task") : "";
+	const char *goal = a->u.ledger ? json_text(a->u.ledger, "task") : "";
 	size_t i;
 
 	if (!a->workers_up) {
@@ -1002,7 +997,7 @@ static void rerun_check(struct app *a)
 			cJSON *l = cJSON_DetachItemFromObjectCaseSensitive(r.result, "ledger");
 			if (l) {
 				ui_set_ledger(&a->u, l);
-				note(a, "the ledger of query %s", jstr(l, "query_id"));
+				note(a, "the ledger of query %s", json_text(l, "query_id"));
 			}
 		} else {
 			fail(a, "query: %s", r.error ? r.error : "failed");
@@ -1039,7 +1034,7 @@ static void ledger_key(struct app *a, int act)
 	case KA_BOTTOM: u->ledger_sel = n - 1; break;
 	case KA_EXPAND: u->expanded[u->ledger_sel] = !u->expanded[u->ledger_sel]; break;
 	case KA_TAG: {
-		const char *p = jstr(f, "path");
+		const char *p = json_text(f, "path");
 		int on = tag_index(a, p) < 0;
 		tag(a, p, on);
 		note(a, "%s %s: r runs the query again", on ? "tagged" : "untagged", p);

@@ -14,18 +14,7 @@
 
 #include "tui/term.h"
 #include "tui/view.h"
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static double jnum(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
+#include "core/json.h"
 
 /* The rows file i takes: one, plus its rules and slices when expanded. */
 static size_t file_rows(const struct ui *u, const cJSON *f, size_t i)
@@ -34,7 +23,7 @@ static size_t file_rows(const struct ui *u, const cJSON *f, size_t i)
 		return 1;
 	return 1 + (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(f, "rules")) +
 	       (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(f, "slices")) +
-	       (*jstr(f, "left_out") ? 1 : 0);
+	       (*json_text(f, "left_out") ? 1 : 0);
 }
 
 struct row {
@@ -63,19 +52,20 @@ static void draw_file(struct ui *u, struct row *w, const cJSON *f, size_t i)
 		int y = w->y++;
 		draw_fill(y, w->r.x, w->r.w, term_style(THEME_DEFAULT) | sel);
 		n = snprintf(buf, sizeof(buf), "%s%6.1f ",
-		             u->expanded && u->expanded[i] ? "▾" : "▸", jnum(f, "score"));
+		             u->expanded && u->expanded[i] ? "▾" : "▸", json_num(f, "score"));
 		col += draw_text(y, w->r.x + col, w->r.w - col,
 		                 term_style(THEME_LEDGER_SCORE) | sel, buf, (size_t)n);
-		n = snprintf(buf, sizeof(buf), "%s ", ui_tagged(u, jstr(f, "path")) ? "#" : " ");
+		n = snprintf(buf, sizeof(buf), "%s ",
+		             ui_tagged(u, json_text(f, "path")) ? "#" : " ");
 		col += draw_text(y, w->r.x + col, w->r.w - col, term_style(THEME_LEDGER_RULE) | sel,
 		                 buf, (size_t)n);
 		if (packed)
-			n = snprintf(buf, sizeof(buf), " %5.0f tok", jnum(f, "tokens"));
+			n = snprintf(buf, sizeof(buf), " %5.0f tok", json_num(f, "tokens"));
 		else
 			n = snprintf(buf, sizeof(buf), "  left out");
 		{
 			int tw = n, pw = w->r.w - col - tw - 1;
-			const char *p = jstr(f, "path");
+			const char *p = json_text(f, "path");
 			draw_text(y, w->r.x + col, pw, term_style(THEME_LEDGER_PATH) | sel, p,
 			          strlen(p));
 			if (pw > 0)
@@ -90,14 +80,14 @@ static void draw_file(struct ui *u, struct row *w, const cJSON *f, size_t i)
 		return;
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(f, "rules"))
 	{
-		const char *ev = jstr(x, "evidence");
+		const char *ev = json_text(x, "evidence");
 		if (!row_visible(w))
 			continue;
 		col = 4;
-		n = snprintf(buf, sizeof(buf), "%+6.1f ", jnum(x, "points"));
+		n = snprintf(buf, sizeof(buf), "%+6.1f ", json_num(x, "points"));
 		col += draw_text(w->y, w->r.x + col, w->r.w - col, term_style(THEME_LEDGER_SCORE),
 		                 buf, (size_t)n);
-		n = snprintf(buf, sizeof(buf), "%-14s ", jstr(x, "rule"));
+		n = snprintf(buf, sizeof(buf), "%-14s ", json_text(x, "rule"));
 		col += draw_text(w->y, w->r.x + col, w->r.w - col, term_style(THEME_LEDGER_RULE),
 		                 buf, (size_t)n);
 		draw_text(w->y, w->r.x + col, w->r.w - col, term_style(THEME_LEDGER_EVIDENCE), ev,
@@ -106,19 +96,20 @@ static void draw_file(struct ui *u, struct row *w, const cJSON *f, size_t i)
 	}
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(f, "slices"))
 	{
-		const char *why = jstr(x, "why");
+		const char *why = json_text(x, "why");
 		if (!row_visible(w))
 			continue;
 		n = snprintf(buf, sizeof(buf), "    lines %.0f-%.0f (%.0f tok) ",
-		             jnum(x, "start_line"), jnum(x, "end_line"), jnum(x, "tokens"));
+		             json_num(x, "start_line"), json_num(x, "end_line"),
+		             json_num(x, "tokens"));
 		col = draw_text(w->y, w->r.x, w->r.w, term_style(THEME_LEDGER_PACKED), buf,
 		                (size_t)n);
 		draw_text(w->y, w->r.x + col, w->r.w - col, term_style(THEME_LEDGER_EVIDENCE), why,
 		          strlen(why));
 		w->y++;
 	}
-	if (*jstr(f, "left_out") && row_visible(w)) {
-		const char *lo = jstr(f, "left_out");
+	if (*json_text(f, "left_out") && row_visible(w)) {
+		const char *lo = json_text(f, "left_out");
 		col = draw_text(w->y, w->r.x, w->r.w, term_style(THEME_LEDGER_DROPPED),
 		                "    left out: ", 14);
 		draw_text(w->y, w->r.x + col, w->r.w - col, term_style(THEME_LEDGER_DROPPED), lo,
@@ -139,8 +130,8 @@ void view_ledger(struct ui *u, struct rect r, int focused)
 	if (u->ledger)
 		n = snprintf(title, sizeof(title),
 		             "Ledger · query %s · %.0f/%.0f tokens · %d files",
-		             jstr(u->ledger, "query_id"), jnum(u->ledger, "tokens_used"),
-		             jnum(u->ledger, "budget"), cJSON_GetArraySize(files));
+		             json_text(u->ledger, "query_id"), json_num(u->ledger, "tokens_used"),
+		             json_num(u->ledger, "budget"), cJSON_GetArraySize(files));
 	else
 		n = snprintf(title, sizeof(title), "Ledger");
 	draw_fill(r.y, r.x, r.w, term_style(focused ? THEME_TITLE_FOCUS : THEME_TITLE));

@@ -15,6 +15,7 @@
 
 #include "core/buf.h"
 #include "core/fs.h"
+#include "core/json.h"
 #include "core/xalloc.h"
 
 static const char *const kinds[] = {
@@ -136,12 +137,6 @@ int store_save(const char *path, const struct ui *u, const char *const *tags, si
 	return rc;
 }
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 int store_load(const char *path, struct ui *u, char ***tags, size_t *ntags, struct error *e)
 {
 	struct buf b = BUF_INIT;
@@ -170,12 +165,12 @@ int store_load(const char *path, struct ui *u, char ***tags, size_t *ntags, stru
 	ui_clear(u);
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(doc, "entries"))
 	{
-		int k = find(kinds, sizeof(kinds) / sizeof(kinds[0]), jstr(x, "kind"));
+		int k = find(kinds, sizeof(kinds) / sizeof(kinds[0]), json_str(x, "kind"));
 		const cJSON *step = cJSON_GetObjectItemCaseSensitive(x, "step");
-		if (k < 0 || !jstr(x, "text"))
+		if (k < 0 || !json_str(x, "text"))
 			continue;
 		ui_add(u, (enum ui_entry_kind)k, cJSON_IsNumber(step) ? step->valueint : 0,
-		       jstr(x, "text"));
+		       json_str(x, "text"));
 	}
 	{
 		/* the plan, through ui_set_plan's shape, then its ticks */
@@ -183,7 +178,7 @@ int store_load(const char *path, struct ui *u, char ***tags, size_t *ntags, stru
 		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(doc, "steps"))
 		{
 			cJSON *s = cJSON_CreateObject();
-			cJSON_AddStringToObject(s, "goal", jstr(x, "goal") ? jstr(x, "goal") : "");
+			cJSON_AddStringToObject(s, "goal", json_text(x, "goal"));
 			cJSON_AddItemToArray(steps, s);
 		}
 		ui_set_plan(u, plan);
@@ -191,7 +186,8 @@ int store_load(const char *path, struct ui *u, char ***tags, size_t *ntags, stru
 		i = 0;
 		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(doc, "steps"))
 		{
-			int st = find(states, sizeof(states) / sizeof(states[0]), jstr(x, "state"));
+			int st = find(states, sizeof(states) / sizeof(states[0]),
+			              json_str(x, "state"));
 			ui_step_state(u, (int)++i, st < 0 ? UI_TODO : (enum ui_step_state)st);
 		}
 	}
@@ -215,15 +211,14 @@ int store_load(const char *path, struct ui *u, char ***tags, size_t *ntags, stru
 		         "again to go on)\n");
 		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(x, "files"))
 		{
-			buf_addf(&t, "%s\n", jstr(f, "path") ? jstr(f, "path") : "?");
+			buf_addf(&t, "%s\n", json_str(f, "path") ? json_str(f, "path") : "?");
 			cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(f, "hunks"))
 			{
 				const cJSON *d = cJSON_GetObjectItemCaseSensitive(h, "decision");
 				int k = cJSON_IsNumber(d) && d->valueint >= 0 && d->valueint <= 2
 				                ? d->valueint
 				                : 0;
-				buf_addf(&t, "%s%s", mark[k],
-				         jstr(h, "text") ? jstr(h, "text") : "");
+				buf_addf(&t, "%s%s", mark[k], json_text(h, "text"));
 			}
 		}
 		free(u->check);
