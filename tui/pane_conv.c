@@ -110,11 +110,7 @@ void view_conv(struct ui *u, struct rect r, int focused)
 	int h;
 
 	draw_clear(r, term_style(THEME_DEFAULT));
-	draw_fill(r.y, r.x, r.w, term_style(focused ? THEME_TITLE_FOCUS : THEME_TITLE));
-	draw_text(r.y, r.x + 1, r.w - 1, term_style(focused ? THEME_TITLE_FOCUS : THEME_TITLE),
-	          "Conversation", 12);
-	r.y++;
-	r.h--;
+	r = view_title(r, focused, "Conversation", 12);
 	r.w--; /* a column apart from the border */
 	h = r.h;
 	if (h <= 0 || r.w < 4)
@@ -129,9 +125,7 @@ void view_conv(struct ui *u, struct rect r, int focused)
 			"context (the Ledger), and lets you approve each hunk (the Diff).",
 			"Type /help for the commands, ? for the keys.",
 		};
-		for (i = 0; i < 5 && (int)i < h; i++)
-			draw_text(r.y + (int)i, r.x + 1, r.w - 1, term_style(THEME_NOTE), hello[i],
-			          strlen(hello[i]));
+		view_hint(r, hello, sizeof(hello) / sizeof(hello[0]));
 		return;
 	}
 	if (u->conv_scroll > (total > (size_t)h ? total - (size_t)h : 0))

@@ -125,11 +125,7 @@ void view_diff(struct ui *u, struct rect r, int focused)
 		             a, x, total - a - x);
 	else
 		n = snprintf(title, sizeof(title), "Diff");
-	draw_fill(r.y, r.x, r.w, term_style(focused ? THEME_TITLE_FOCUS : THEME_TITLE));
-	draw_text(r.y, r.x + 1, r.w - 1, term_style(focused ? THEME_TITLE_FOCUS : THEME_TITLE),
-	          title, (size_t)n);
-	r.y++;
-	r.h--;
+	r = view_title(r, focused, title, (size_t)n);
 	if (r.h <= 0 || r.w < 8)
 		return;
 	nc = check_lines(u);
@@ -140,9 +136,7 @@ void view_diff(struct ui *u, struct rect r, int focused)
 			"hunks show here: a approves, x rejects, n/p move, e edits,",
 			"A approves the rest, Enter applies what you approved.",
 		};
-		for (i = 0; i < 3 && (int)i < r.h; i++)
-			draw_text(r.y + (int)i, r.x + 1, r.w - 1, term_style(THEME_NOTE), none[i],
-			          strlen(none[i]));
+		view_hint(r, none, sizeof(none) / sizeof(none[0]));
 		return;
 	}
 	if (u->diff_follow && u->cur_file >= 0) {

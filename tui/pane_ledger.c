@@ -134,11 +134,7 @@ void view_ledger(struct ui *u, struct rect r, int focused)
 		             json_num(u->ledger, "budget"), cJSON_GetArraySize(files));
 	else
 		n = snprintf(title, sizeof(title), "Ledger");
-	draw_fill(r.y, r.x, r.w, term_style(focused ? THEME_TITLE_FOCUS : THEME_TITLE));
-	draw_text(r.y, r.x + 1, r.w - 1, term_style(focused ? THEME_TITLE_FOCUS : THEME_TITLE),
-	          title, (size_t)n);
-	r.y++;
-	r.h--;
+	r = view_title(r, focused, title, (size_t)n);
 	if (r.h <= 0 || r.w < 8)
 		return;
 	if (!u->ledger) {
@@ -147,9 +143,7 @@ void view_ledger(struct ui *u, struct rect r, int focused)
 			"the model is given and why: every rule, its points, its evidence.",
 			"Enter expands a file, t tags or untags it, r runs the query again.",
 		};
-		for (i = 0; i < 3 && (int)i < r.h; i++)
-			draw_text(r.y + (int)i, r.x + 1, r.w - 1, term_style(THEME_NOTE), none[i],
-			          strlen(none[i]));
+		view_hint(r, none, sizeof(none) / sizeof(none[0]));
 		return;
 	}
 	/* keep the selected file's rows on screen */

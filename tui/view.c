@@ -276,6 +276,26 @@ void view_draw(struct ui *u)
 	doupdate();
 }
 
+struct rect view_title(struct rect r, int focused, const char *title, size_t n)
+{
+	unsigned long st = term_style(focused ? THEME_TITLE_FOCUS : THEME_TITLE);
+
+	draw_fill(r.y, r.x, r.w, st);
+	draw_text(r.y, r.x + 1, r.w - 1, st, title, n);
+	r.y++;
+	r.h--;
+	return r;
+}
+
+void view_hint(struct rect r, const char *const *lines, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && (int)i < r.h; i++)
+		draw_text(r.y + (int)i, r.x + 1, r.w - 1, term_style(THEME_NOTE), lines[i],
+		          strlen(lines[i]));
+}
+
 int view_page(const struct ui *u, enum ui_pane p)
 {
 	struct layout l;

@@ -26,6 +26,11 @@ void view_conv(struct ui *u, struct rect r, int focused);
 void view_ledger(struct ui *u, struct rect r, int focused);
 void view_diff(struct ui *u, struct rect r, int focused);
 
+/* Draws a pane's title row, in the focused style or not; returns the rest of r, below it. */
+struct rect view_title(struct rect r, int focused, const char *title, size_t n);
+/* Draws the lines an empty pane shows (notes), a row each, as many as fit r. */
+void view_hint(struct rect r, const char *const *lines, size_t n);
+
 /* The rows the diff pane has: the proposal's lines and the check's output. */
 size_t view_diff_rows(const struct ui *u);
 
