@@ -540,11 +540,8 @@ static void on_event(void *ctx, struct task *t, enum task_event ev, int step, co
 		                        ? " (before the change)"
 		                        : "",
 		                json_text(data, "output"));
-		free(a->u.check);
-		a->u.check = utf8_sanitize(txt, strlen(txt));
-		a->u.check_len = strlen(a->u.check);
+		ui_set_check(&a->u, utf8_sanitize(txt, strlen(txt)));
 		free(txt);
-		a->u.dirty |= UI_DIRTY_DIFF;
 		break;
 	}
 	case TASK_PROPOSAL:
@@ -1057,10 +1054,7 @@ static void show_check(struct app *a, const char *title)
 	buf_addch(&b, '\n');
 	buf_add(&b, a->check.out.ptr, a->check.out.len);
 	clean = utf8_sanitize(b.ptr ? b.ptr : "", b.len);
-	free(a->u.check);
-	a->u.check = clean;
-	a->u.check_len = strlen(clean);
-	a->u.dirty |= UI_DIRTY_DIFF;
+	ui_set_check(&a->u, clean);
 	buf_release(&b);
 }
 

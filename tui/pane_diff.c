@@ -14,33 +14,21 @@
 #include "tui/term.h"
 #include "tui/view.h"
 
-/* The check output's lines: the count, and where line k starts (k < count). */
+/* The rows the check's output takes: a blank row, then its lines. */
 static size_t check_lines(const struct ui *u)
 {
-	size_t n = 0, i;
-
-	if (!u->check_len)
-		return 0;
-	for (i = 0; i < u->check_len; i++)
-		n += u->check[i] == '\n';
-	return n + (u->check[u->check_len - 1] != '\n') + 1; /* and a blank line before */
+	return u->ncheck ? u->ncheck + 1 : 0;
 }
 
+/* Row k of them (0: the blank row). */
 static const char *check_line(const struct ui *u, size_t k, size_t *len)
 {
-	const char *p = u->check, *end = u->check + u->check_len, *nl;
-
-	if (k == 0) {
+	if (k == 0 || k > u->ncheck) {
 		*len = 0;
 		return "";
 	}
-	for (k--; k > 0 && p < end; k--) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		p = nl ? nl + 1 : end;
-	}
-	nl = memchr(p, '\n', (size_t)(end - p));
-	*len = (size_t)((nl ? nl : end) - p);
-	return p;
+	*len = u->check_off[k] - u->check_off[k - 1] - 1;
+	return u->check + u->check_off[k - 1];
 }
 
 static unsigned char decision(const struct ui *u, const struct ui_diff_line *l)

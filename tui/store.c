@@ -221,9 +221,7 @@ int store_load(const char *path, struct ui *u, char ***tags, size_t *ntags, stru
 				buf_addf(&t, "%s%s", mark[k], json_text(h, "text"));
 			}
 		}
-		free(u->check);
-		u->check_len = t.len;
-		u->check = buf_detach(&t, NULL);
+		ui_set_check(u, buf_detach(&t, NULL));
 	}
 	cJSON_Delete(doc);
 	u->dirty = UI_DIRTY_ALL;

@@ -54,7 +54,7 @@ void ui_release(struct ui *u)
 	free(u->expanded);
 	ui_clear_proposal(u);
 	free(u->dl);
-	free(u->check);
+	ui_set_check(u, NULL);
 	line_release(&u->input);
 	for (i = 0; i < u->ncompletions; i++)
 		free(u->completions[i]);
@@ -306,4 +306,29 @@ void ui_stream_done(struct ui *u, int step, const char *summary)
 	e->kind = UI_NOTE;
 	e->wrap_width = 0;
 	u->dirty |= UI_DIRTY_CONV;
+}
+
+void ui_set_check(struct ui *u, char *text)
+{
+	size_t i, n = 0, k = 0;
+
+	free(u->check);
+	free(u->check_off);
+	u->check = text;
+	u->check_len = text ? strlen(text) : 0;
+	u->check_off = NULL;
+	u->ncheck = 0;
+	u->dirty |= UI_DIRTY_DIFF;
+	if (!u->check_len)
+		return;
+	for (i = 0; i < u->check_len; i++)
+		n += text[i] == '\n';
+	n += text[u->check_len - 1] != '\n';
+	u->check_off = xcalloc(n + 1, sizeof(*u->check_off));
+	for (i = 0; i < u->check_len; i++)
+		if (i == 0 || text[i - 1] == '\n')
+			u->check_off[k++] = i;
+	/* one past the last line's '\n', as if a text without one had it */
+	u->check_off[n] = u->check_len + (text[u->check_len - 1] != '\n');
+	u->ncheck = n;
 }

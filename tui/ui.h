@@ -98,8 +98,10 @@ struct ui {
 	unsigned char **decision; /* [file][hunk]: 0 undecided, 1 approved, 2 rejected */
 	size_t ndfiles;
 	size_t *nhunks;
-	char *check; /* the last check's title and output (/test), owned */
+	char *check; /* the last check's title and output (/test), owned; set by ui_set_check */
 	size_t check_len;
+	size_t *check_off; /* where each of its ncheck lines starts, and one past the last */
+	size_t ncheck;
 
 	/* input line */
 	struct line input;
@@ -157,6 +159,11 @@ int ui_hunk_move(struct ui *u, int delta);
 void ui_hunk_next_undecided(struct ui *u);
 /* The diff line index where hunk (file, hunk) starts. */
 size_t ui_hunk_line(const struct ui *u, int file, int hunk);
+/*
+ * Shows text (valid UTF-8, taken over; NULL: nothing) under the proposal in the
+ * diff pane, with its lines found once here rather than in every frame.
+ */
+void ui_set_check(struct ui *u, char *text);
 /* Whether path is one of the session's tags. */
 int ui_tagged(const struct ui *u, const char *path);
 
