@@ -103,6 +103,7 @@ struct app {
 
 	struct cmd check;
 	int checking;
+	uint64_t check_shown; /* the running check's output shown so far, in bytes */
 	int job_watch, check_watch, ws_check_watch; /* in waiter, and in the workers' waiter */
 	int stdin_watch, ws_stdin_watch, ws_task_watch;
 	int checked_all;      /* the proposal applied was checked and applied whole */
@@ -1086,6 +1087,7 @@ static void start_check(struct app *a, const char *why)
 		return;
 	}
 	a->checking = 1;
+	a->check_shown = 0;
 	watch_check(a, a->check.fd);
 	t = xasprintf("$ %s   (running %s)", line, why);
 	show_check(a, t);
@@ -1101,9 +1103,13 @@ static void check_poll(struct app *a)
 	if (!a->checking)
 		return;
 	if (!cmd_poll(&a->check)) {
-		t = xasprintf("$ %s   (running…)", line);
-		show_check(a, t);
-		free(t);
+		/* shown again only when it printed more, not on every turn of the loop */
+		if (a->check.total != a->check_shown) {
+			a->check_shown = a->check.total;
+			t = xasprintf("$ %s   (running…)", line);
+			show_check(a, t);
+			free(t);
+		}
 		return;
 	}
 	a->checking = 0;
